@@ -1,0 +1,165 @@
+//! Emits `generated/schema/`: a JSON Schema (draft 2020-12) per payload schema, and one for the
+//! delivery body that checks `data` against the schema its `event` names.
+//!
+//! Each file is self-contained (its nested types under `$defs`), so any validator can use it
+//! without resolving references across files. Enums list the documented values only: the files
+//! describe StepPay's documented contract, while the crate also accepts values added later.
+
+use schemars::{Schema, json_schema};
+use serde_json::{Map, Value, json};
+
+use super::{Files, SCHEMA_DIR, header};
+use crate::model::{Catalogue, Text, TypeDef, TypeKind, TypeRef};
+
+const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
+
+/// A local date-time as StepPay writes it: no offset, 0 to 9 fraction digits.
+const LOCAL_DATE_TIME: &str = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$";
+
+pub(crate) fn emit(catalogue: &Catalogue, files: &mut Files) {
+    let mut schemas: Vec<&str> = catalogue.events.iter().map(|e| e.schema.as_str()).collect();
+    schemas.sort_unstable();
+    schemas.dedup();
+    for name in schemas {
+        if let Some(root) = catalogue.type_named(name) {
+            let mut schema = type_schema(root);
+            let defs =
+                definitions(catalogue.reachable_from(name).into_iter().filter(|t| t.name != name));
+            finish(&mut schema, name, defs);
+            files.insert(format!("{SCHEMA_DIR}/{name}.schema.json"), to_text(schema));
+        }
+    }
+    files.insert(format!("{SCHEMA_DIR}/webhook.schema.json"), to_text(envelope(catalogue)));
+}
+
+fn to_text(schema: Schema) -> String {
+    // A `Value` with string keys always serializes.
+    let mut text = serde_json::to_string_pretty(schema.as_value()).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Adds the header keys and `$defs` to a root schema.
+fn finish(schema: &mut Schema, title: &str, defs: Map<String, Value>) {
+    // serde_json's map is ordered by key, so `$comment` comes first in the file.
+    schema.insert("$comment".into(), json!(header("", "schema/").trim_start()));
+    schema.insert("$schema".into(), json!(DRAFT));
+    schema.insert("title".into(), json!(title));
+    if !defs.is_empty() {
+        schema.insert("$defs".into(), Value::Object(defs));
+    }
+}
+
+fn definitions<'a>(types: impl Iterator<Item = &'a TypeDef>) -> Map<String, Value> {
+    types.map(|t| (t.name.clone(), type_schema(t).to_value())).collect()
+}
+
+fn describe(text: &Text) -> String {
+    format!("{} — {}", text.ko, text.en)
+}
+
+fn type_schema(ty: &TypeDef) -> Schema {
+    match &ty.kind {
+        TypeKind::Struct(def) => {
+            let mut properties = Map::new();
+            let mut required = Vec::new();
+            for field in &def.fields {
+                let mut schema = field_schema(&field.ty, field.nullable);
+                schema.insert("description".into(), json!(describe(&field.description)));
+                properties.insert(field.json_name.clone(), schema.to_value());
+                if !field.nullable {
+                    required.push(field.json_name.clone());
+                }
+            }
+            json_schema!({
+                "description": describe(&ty.description),
+                "type": "object",
+                "properties": properties,
+                "required": required,
+            })
+        }
+        TypeKind::Enum(def) => {
+            let values: Vec<&str> = def.values.iter().map(|v| v.value.as_str()).collect();
+            json_schema!({
+                "description": describe(&ty.description),
+                "type": "string",
+                "enum": values,
+            })
+        }
+    }
+}
+
+fn field_schema(ty: &TypeRef, nullable: bool) -> Schema {
+    let schema = match ty {
+        TypeRef::Long => json_schema!({ "type": "integer", "format": "int64" }),
+        TypeRef::Int => json_schema!({ "type": "integer", "format": "int32" }),
+        TypeRef::Decimal => json_schema!({ "type": "number" }),
+        TypeRef::Boolean => json_schema!({ "type": "boolean" }),
+        TypeRef::String => json_schema!({ "type": "string" }),
+        TypeRef::LocalDateTime => json_schema!({ "type": "string", "pattern": LOCAL_DATE_TIME }),
+        TypeRef::List(item) => {
+            json_schema!({ "type": "array", "items": field_schema(item, false) })
+        }
+        TypeRef::Map(value) => {
+            json_schema!({ "type": "object", "additionalProperties": field_schema(value, false) })
+        }
+        TypeRef::Named(name) => Schema::new_ref(format!("#/$defs/{name}")),
+    };
+    if !nullable {
+        return schema;
+    }
+    match schema.get("type").and_then(Value::as_str) {
+        Some(kind) => {
+            let mut schema = schema.clone();
+            schema.insert("type".into(), json!([kind, "null"]));
+            schema
+        }
+        None => json_schema!({ "anyOf": [schema, { "type": "null" }] }),
+    }
+}
+
+/// The delivery body: the envelope fields, and `data` checked by `event`.
+fn envelope(catalogue: &Catalogue) -> Schema {
+    let mut schemas: Vec<&str> = Vec::new();
+    for event in &catalogue.events {
+        if !schemas.contains(&event.schema.as_str()) {
+            schemas.push(&event.schema);
+        }
+    }
+    let rules: Vec<Value> = schemas
+        .iter()
+        .map(|schema| {
+            let events: Vec<&str> =
+                catalogue.events_with_schema(schema).map(|e| e.event_type.as_str()).collect();
+            json!({
+                "if": { "properties": { "event": { "enum": events } }, "required": ["event"] },
+                "then": { "properties": { "data": { "$ref": format!("#/$defs/{schema}") } } },
+            })
+        })
+        .collect();
+    let event_types: Vec<&str> = catalogue.events.iter().map(|e| e.event_type.as_str()).collect();
+    let mut schema = json_schema!({
+        "description": "스텝페이 웹훅 요청 본문 — The body of a StepPay webhook delivery (webhook v2).",
+        "type": "object",
+        "properties": {
+            "timestamp": { "type": "integer", "description": "발송 시각 (Unix 초) — Send time, in Unix seconds" },
+            "version": { "type": "string", "description": "API 버전 — API version; selects the schema version of `data`" },
+            "event": { "type": "string", "enum": event_types, "description": "이벤트 타입 — Event type" },
+            "data": { "type": "object", "description": "이벤트 타입에 맞는 스키마 — The payload; its schema depends on `event`" },
+            "isTest": { "type": "boolean", "description": "테스트 여부 — Sent in test mode (undocumented; seen in a real delivery)" },
+        },
+        "required": ["timestamp", "version", "event", "data"],
+        "allOf": rules,
+    });
+    let mut all: Vec<&TypeDef> = Vec::new();
+    for name in &schemas {
+        for ty in catalogue.reachable_from(name) {
+            if !all.iter().any(|t| t.name == ty.name) {
+                all.push(ty);
+            }
+        }
+    }
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    finish(&mut schema, "Webhook", definitions(all.into_iter()));
+    schema
+}

@@ -1,0 +1,208 @@
+//! Emits `generated/docs/webhooks.md`: StepPay's event tables and a field table per schema.
+//!
+//! One file, so that the links from the event tables to the schema sections (`#order`) work
+//! both on a Git host and inside rustdoc, where the crate includes this file as a module's docs.
+
+use std::fmt::Write;
+
+use super::{DOCS_DIR, Files, header};
+use crate::model::{Catalogue, EnumDef, StructDef, Text, TypeDef, TypeKind, TypeRef};
+
+/// Enum values listed inline in a field table before it defers to the enum's own table.
+const INLINE_VALUES: usize = 12;
+
+pub(crate) fn emit(catalogue: &Catalogue, files: &mut Files) {
+    let mut out = String::new();
+    // `fmt::Write` for `String` cannot fail.
+    let _ = write_reference(catalogue, &mut out);
+    files.insert(format!("{DOCS_DIR}/webhooks.md"), out);
+}
+
+fn write_reference(catalogue: &Catalogue, out: &mut String) -> std::fmt::Result {
+    writeln!(out, "{} -->", header("<!--", "schema/"))?;
+    writeln!(out, "# StepPay webhooks")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "스텝페이가 제공하는 웹훅 이벤트 목록입니다. 도메인 별로 구분되며, 각 이벤트 별로 이벤트 타입과 스키마가 결정됩니다. \
+         스키마는 수신받게 될 object 내에 `data` 프로퍼티와 매칭됩니다."
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "The webhook events StepPay sends, by domain. Each event type decides the schema of the \
+         delivery's `data` property."
+    )?;
+    writeln!(out)?;
+    writeln!(out, "## Events")?;
+    for domain in &catalogue.domains {
+        writeln!(out)?;
+        writeln!(out, "### {} · {}", domain.name.ko, domain.name.en)?;
+        writeln!(out)?;
+        writeln!(out, "| 이벤트 | Event | 이벤트 타입 | Schema |")?;
+        writeln!(out, "| --- | --- | --- | --- |")?;
+        for event in catalogue.events.iter().filter(|e| e.domain == domain.id) {
+            let mut english = cell(&event.name.en);
+            if let Some(deprecated) = &event.deprecated {
+                write!(english, " (deprecated: {})", cell(deprecated))?;
+            }
+            writeln!(
+                out,
+                "| {} | {} | `{}` | {} |",
+                cell(&event.name.ko),
+                english,
+                event.event_type,
+                link(&event.schema)
+            )?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "## Schemas")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Nullable fields may be absent or `null`; StepPay usually leaves them out. \
+         Enums are open: values not listed here are accepted and kept."
+    )?;
+    for ty in ordered_types(catalogue) {
+        writeln!(out)?;
+        match &ty.kind {
+            TypeKind::Struct(def) => write_struct(catalogue, ty, def, out)?,
+            TypeKind::Enum(def) => write_enum(ty, def, out)?,
+        }
+    }
+    Ok(())
+}
+
+/// Payload schemas in event order, each followed by the types only it reaches; then the rest.
+fn ordered_types(catalogue: &Catalogue) -> Vec<&TypeDef> {
+    let mut ordered: Vec<&TypeDef> = Vec::new();
+    for event in &catalogue.events {
+        for ty in catalogue.reachable_from(&event.schema) {
+            if !ordered.iter().any(|t| t.name == ty.name) {
+                // The schema itself first, then what it reaches in catalogue order.
+                if ty.name == event.schema {
+                    ordered.insert(ordered.len(), ty);
+                } else {
+                    ordered.push(ty);
+                }
+            }
+        }
+        // `reachable_from` yields catalogue order; move the schema to the front of its group.
+        if let Some(at) = ordered.iter().position(|t| t.name == event.schema) {
+            let first_new = ordered.iter().position(|t| {
+                catalogue.reachable_from(&event.schema).iter().any(|r| r.name == t.name)
+            });
+            if let Some(first_new) = first_new.filter(|f| *f < at) {
+                let schema = ordered.remove(at);
+                ordered.insert(first_new, schema);
+            }
+        }
+    }
+    for ty in &catalogue.types {
+        if !ordered.iter().any(|t| t.name == ty.name) {
+            ordered.push(ty);
+        }
+    }
+    ordered
+}
+
+fn write_struct(
+    catalogue: &Catalogue,
+    ty: &TypeDef,
+    def: &StructDef,
+    out: &mut String,
+) -> std::fmt::Result {
+    writeln!(out, "### {}", ty.name)?;
+    writeln!(out)?;
+    write_description(&ty.description, ty.note.as_deref(), out)?;
+    let events: Vec<String> =
+        catalogue.events_with_schema(&ty.name).map(|e| format!("`{}`", e.event_type)).collect();
+    if !events.is_empty() {
+        writeln!(out, "The `data` of {}.", events.join(", "))?;
+        writeln!(out)?;
+    }
+    writeln!(out, "| Field | Type | Nullable | 설명 | Description | Values |")?;
+    writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
+    for field in &def.fields {
+        let mut description = cell(&field.description.en);
+        if let Some(note) = &field.note {
+            write!(description, "<br>*Note:* {}", cell(note))?;
+        }
+        writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} | {} |",
+            field.json_name,
+            type_cell(&field.ty),
+            if field.nullable { "Yes" } else { "No" },
+            cell(&field.description.ko),
+            description,
+            values_cell(catalogue, &field.ty),
+        )?;
+    }
+    Ok(())
+}
+
+fn write_enum(ty: &TypeDef, def: &EnumDef, out: &mut String) -> std::fmt::Result {
+    writeln!(out, "### {}", ty.name)?;
+    writeln!(out)?;
+    write_description(&ty.description, ty.note.as_deref(), out)?;
+    writeln!(out, "| Value | 설명 | Description |")?;
+    writeln!(out, "| --- | --- | --- |")?;
+    for value in &def.values {
+        let mut description = cell(&value.description.en);
+        if let Some(deprecated) = &value.deprecated {
+            write!(description, "<br>*Deprecated:* {}", cell(deprecated))?;
+        }
+        if let Some(note) = &value.note {
+            write!(description, "<br>*Note:* {}", cell(note))?;
+        }
+        writeln!(out, "| `{}` | {} | {} |", value.value, cell(&value.description.ko), description)?;
+    }
+    Ok(())
+}
+
+fn write_description(text: &Text, note: Option<&str>, out: &mut String) -> std::fmt::Result {
+    writeln!(out, "{} — {}", text.ko, text.en)?;
+    writeln!(out)?;
+    if let Some(note) = note {
+        writeln!(out, "*Note:* {note}")?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// A link to a type's section; headings become lowercase anchors on Git hosts and in rustdoc.
+fn link(name: &str) -> String {
+    format!("[{name}](#{})", name.to_lowercase())
+}
+
+/// The type in the YAML's spelling, with `<` escaped so Markdown does not read it as HTML.
+fn type_cell(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::List(item) => format!("List\\<{}\\>", type_cell(item)),
+        TypeRef::Map(value) => format!("Map\\<String, {}\\>", type_cell(value)),
+        TypeRef::Named(name) => link(name),
+        scalar => scalar.to_string(),
+    }
+}
+
+fn values_cell(catalogue: &Catalogue, ty: &TypeRef) -> String {
+    let Some(TypeDef { name, kind: TypeKind::Enum(def), .. }) =
+        ty.named().and_then(|n| catalogue.type_named(n))
+    else {
+        return String::new();
+    };
+    let shown: Vec<String> =
+        def.values.iter().take(INLINE_VALUES).map(|v| format!("`{}`", v.value)).collect();
+    if def.values.len() > INLINE_VALUES {
+        format!("{}, … ({} values, see {})", shown.join(", "), def.values.len(), link(name))
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// Text safe inside a table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}

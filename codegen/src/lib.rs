@@ -1,0 +1,73 @@
+//! The generator behind `cargo xtask gen`: StepPay's webhook catalogue in, the generated files of
+//! the `steppay-webhooks` crate out.
+//!
+//! ```text
+//!  schema/events.yaml ─┐  1. yaml     2. lower            3. emit
+//!  schema/types/*.yaml ┴─▶ YAML mirror ─▶ Catalogue model ─┬─▶ Rust      generated/src/generated/
+//!                        (shape)      (meaning)          ├─▶ Markdown  generated/docs/
+//!                                                        └─▶ JSON Schema generated/schema/
+//! ```
+//!
+//! 1. [`yaml`] mirrors the files with serde types and checks their shape.
+//! 2. [`lower`] checks meaning (unique names, references that resolve, valid Rust names) and
+//!    builds the [`Catalogue`], which knows nothing of YAML.
+//! 3. One emitter per output reads the catalogue.
+//!
+//! This crate does no I/O: [`generate`] takes the texts and returns the files or every mistake
+//! it found, as [`Diagnostics`]. Only `xtask` reads and writes the disk. Output is deterministic:
+//! ordered maps, stable order, LF line endings, no timestamps or machine paths.
+
+mod diagnostic;
+mod emit;
+mod lower;
+mod model;
+mod names;
+mod source;
+mod yaml;
+
+use std::collections::BTreeMap;
+
+pub use crate::diagnostic::{Diagnostic, Diagnostics};
+pub use crate::emit::{OWNED_DIRS, REGENERATE};
+pub use crate::model::{
+    Catalogue, Domain, EnumDef, EnumValue, EventDef, FieldDef, StructDef, Text, TypeDef, TypeKind,
+    TypeRef,
+};
+pub use crate::source::{Location, SourceFile};
+
+/// The catalogue's files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// `schema/events.yaml`: domains and event types.
+    pub events: SourceFile,
+    /// `schema/types/*.yaml`: the data schemas, in any order (they are sorted by path).
+    pub types: Vec<SourceFile>,
+}
+
+/// The generated files, by path relative to the repository root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// Path → contents; every path lies in one of [`OWNED_DIRS`].
+    pub files: BTreeMap<String, String>,
+}
+
+/// Checks the catalogue and builds its model.
+///
+/// # Errors
+///
+/// Every mistake found, located and sorted by position.
+pub fn load(input: &Input) -> Result<Catalogue, Diagnostics> {
+    let mut input = input.clone();
+    input.types.sort_by(|a, b| a.path.cmp(&b.path));
+    lower::lower(&input)
+}
+
+/// Checks the catalogue and emits every generated file.
+///
+/// # Errors
+///
+/// Every mistake found in the catalogue; nothing is emitted then.
+pub fn generate(input: &Input) -> Result<Output, Diagnostics> {
+    let catalogue = load(input)?;
+    Ok(Output { files: emit::emit(&catalogue) })
+}

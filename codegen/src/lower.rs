@@ -1,0 +1,574 @@
+//! Stage 2: check the YAML mirror and lower it into the [`Catalogue`] model.
+//!
+//! Every check records a located [`Diagnostic`] and carries on, so one run reports every mistake
+//! it can. The model is returned only when there were none.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::Input;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::{
+    Catalogue, Domain, EnumDef, EnumValue, EventDef, FieldDef, StructDef, Text, TypeDef, TypeKind,
+    TypeRef,
+};
+use crate::names::{escape_keyword, is_identifier, pascal_case, snake_case};
+use crate::source::SourceFile;
+use crate::yaml::{self, EventsFile, TextYaml, TypesFile};
+
+/// Names the generated crate defines itself, which a catalogue type must not take.
+const RESERVED_TYPE_NAMES: &[&str] = &[
+    "Event",
+    "EventType",
+    "Handler",
+    "HandlerError",
+    "UnknownEvent",
+    "Unrecognized",
+    "Webhook",
+    "ParseError",
+    "ParseEventTypeError",
+];
+
+/// Module names the generated crate uses itself, which a types file must not take.
+const RESERVED_MODULES: &[&str] = &["event", "handler", "types", "mod"];
+
+/// The catch-all variant of every open enum.
+const CATCH_ALL_VARIANT: &str = "Unrecognized";
+
+const SCALARS: &[&str] = &["Long", "Int", "Decimal", "Boolean", "String", "LocalDateTime"];
+
+pub(crate) fn lower(input: &Input) -> Result<Catalogue, Diagnostics> {
+    let sources: Vec<&SourceFile> = std::iter::once(&input.events).chain(&input.types).collect();
+    let mut diagnostics = Diagnostics::new(&sources);
+
+    // Shape first: without it there is nothing to check for meaning.
+    let events = yaml::parse::<EventsFile>(&input.events).map_err(|d| diagnostics.push(d));
+    let mut types_files = Vec::new();
+    for file in &input.types {
+        match yaml::parse::<TypesFile>(file) {
+            Ok(parsed) => types_files.push((file, parsed)),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    let Ok(events) = events else { return Err(diagnostics.finish()) };
+    if !diagnostics.is_empty() {
+        return Err(diagnostics.finish());
+    }
+
+    let mut lowerer = Lowerer { diagnostics, type_kinds: BTreeMap::new() };
+    let types = lowerer.types(&types_files);
+    let domains = lowerer.domains(&input.events, &events);
+    let events = lowerer.events(&input.events, &events, &domains);
+    lowerer.check_recursion(&types, &input.types);
+    if lowerer.diagnostics.is_empty() {
+        Ok(Catalogue::new(domains, events, types))
+    } else {
+        Err(lowerer.diagnostics.finish())
+    }
+}
+
+struct Lowerer {
+    diagnostics: Diagnostics,
+    /// Every declared type name and whether it is a struct.
+    type_kinds: BTreeMap<String, bool>,
+}
+
+impl Lowerer {
+    fn error(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn text(&mut self, file: &SourceFile, scope: &[(&str, &str)], text: &TextYaml) -> Text {
+        for (lang, value) in [("ko", &text.ko), ("en", &text.en)] {
+            if value.trim().is_empty() {
+                let location = file.locate(scope, (lang, value), 0);
+                self.error(Diagnostic::new(location, format!("empty `{lang}` text")));
+            }
+        }
+        Text { ko: text.ko.trim().to_owned(), en: text.en.trim().to_owned() }
+    }
+
+    fn domains(&mut self, file: &SourceFile, yaml: &EventsFile) -> Vec<Domain> {
+        let mut seen = BTreeSet::new();
+        let mut domains = Vec::new();
+        for domain in &yaml.domains {
+            let location =
+                file.locate(&[], ("id", &domain.id), usize::from(seen.contains(&domain.id)));
+            if !is_segment(&domain.id) {
+                self.error(
+                    Diagnostic::new(location.clone(), format!("domain id `{}` is not a lowercase identifier", domain.id))
+                        .with_hint("use lowercase letters, digits and `_`, starting with a letter, e.g. `order`"),
+                );
+            }
+            if !seen.insert(domain.id.clone()) {
+                self.error(Diagnostic::new(location, format!("duplicate domain `{}`", domain.id)));
+                continue;
+            }
+            let name = self.text(file, &[("id", &domain.id)], &domain.name);
+            domains.push(Domain { id: domain.id.clone(), name });
+        }
+        domains
+    }
+
+    fn events(
+        &mut self,
+        file: &SourceFile,
+        yaml: &EventsFile,
+        domains: &[Domain],
+    ) -> Vec<EventDef> {
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut variants: BTreeMap<String, String> = BTreeMap::new();
+        let mut events = Vec::new();
+        for event in &yaml.events {
+            let event_type = event.event_type.as_str();
+            let occurrence = seen.entry(event_type).or_default();
+            let location = file.locate(&[], ("type", event_type), *occurrence);
+            *occurrence += 1;
+            if *occurrence > 1 {
+                self.error(Diagnostic::new(
+                    location,
+                    format!("duplicate event type `{event_type}`"),
+                ));
+                continue;
+            }
+            let scope = [("type", event_type)];
+            let segments: Vec<&str> = event_type.split('.').collect();
+            if segments.len() < 2 || !segments.iter().all(|s| is_segment(s)) {
+                self.error(
+                    Diagnostic::new(location.clone(), format!("event type `{event_type}` is not of the form `domain.action`"))
+                        .with_hint("use lowercase segments separated by dots, e.g. `order.created` or `product.price.updated`"),
+                );
+                continue;
+            }
+            let domain = segments[0];
+            if !domains.iter().any(|d| d.id == domain) {
+                self.error(
+                    Diagnostic::new(
+                        location.clone(),
+                        format!("event type `{event_type}` is in undeclared domain `{domain}`"),
+                    )
+                    .suggest(domain, domains.iter().map(|d| d.id.as_str()))
+                    .with_hint(format!(
+                        "declare `{domain}` under `domains:` or fix the event type"
+                    )),
+                );
+            }
+            match self.type_kinds.get(&event.schema) {
+                Some(true) => {}
+                Some(false) => {
+                    let location = file.locate(&scope, ("schema", &event.schema), 0);
+                    self.error(
+                        Diagnostic::new(
+                            location,
+                            format!(
+                                "schema `{}` of event `{event_type}` is an enum, not a struct",
+                                event.schema
+                            ),
+                        )
+                        .with_hint("`data` is a JSON object: name a struct from schema/types/"),
+                    );
+                }
+                None => {
+                    let location = file.locate(&scope, ("schema", &event.schema), 0);
+                    let known: Vec<String> = self
+                        .type_kinds
+                        .iter()
+                        .filter(|(_, s)| **s)
+                        .map(|(n, _)| n.clone())
+                        .collect();
+                    self.error(
+                        Diagnostic::new(
+                            location,
+                            format!(
+                                "event `{event_type}` refers to unknown schema `{}`",
+                                event.schema
+                            ),
+                        )
+                        .suggest(&event.schema, known.iter().map(String::as_str)),
+                    );
+                }
+            }
+            let variant = pascal_case(event_type);
+            if let Some(other) = variants.insert(variant.clone(), event_type.to_owned()) {
+                self.error(Diagnostic::new(
+                    location.clone(),
+                    format!("event types `{other}` and `{event_type}` both become the Rust name `{variant}`"),
+                ).with_hint("rename one of them"));
+            }
+            let name = self.text(file, &scope, &event.name);
+            let description = event.description.as_ref().map(|d| self.text(file, &scope, d));
+            events.push(EventDef {
+                event_type: event_type.to_owned(),
+                domain: domain.to_owned(),
+                name,
+                schema: event.schema.clone(),
+                description,
+                note: event.note.clone(),
+                deprecated: event.deprecated.clone(),
+                method: snake_case(event_type),
+                variant,
+            });
+        }
+        events
+    }
+
+    fn types(&mut self, files: &[(&SourceFile, TypesFile)]) -> Vec<TypeDef> {
+        // Names first, so that references can be checked in any order.
+        let mut declared: BTreeMap<String, String> = BTreeMap::new();
+        let mut modules = BTreeSet::new();
+        for (file, parsed) in files {
+            let module = module_name(&file.path);
+            if !is_segment(&module) || RESERVED_MODULES.contains(&module.as_str()) {
+                self.error(
+                    Diagnostic::new(
+                        file.start(),
+                        format!("`{}` cannot name a Rust module `{module}`", file.path),
+                    )
+                    .with_hint(format!(
+                        "rename the file; names must be lowercase identifiers other than {}",
+                        quoted(RESERVED_MODULES)
+                    )),
+                );
+            }
+            if !modules.insert(module.clone()) {
+                self.error(Diagnostic::new(
+                    file.start(),
+                    format!("two types files map to the module `{module}`"),
+                ));
+            }
+            let names = parsed
+                .structs
+                .iter()
+                .map(|s| (&s.name, true))
+                .chain(parsed.enums.iter().map(|e| (&e.name, false)));
+            let mut in_file: BTreeMap<&str, usize> = BTreeMap::new();
+            for (name, is_struct) in names {
+                let occurrence = in_file.entry(name).or_default();
+                let location = file.locate(&[], ("name", name), *occurrence);
+                *occurrence += 1;
+                if let Some(first) = declared.get(name) {
+                    self.error(
+                        Diagnostic::new(location, format!("duplicate type `{name}`"))
+                            .with_hint(format!("`{name}` is already declared in {first}")),
+                    );
+                    continue;
+                }
+                if !is_identifier(name) || !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+                    self.error(Diagnostic::new(
+                        location.clone(),
+                        format!("type name `{name}` is not a PascalCase Rust identifier"),
+                    ));
+                }
+                if RESERVED_TYPE_NAMES.contains(&name.as_str())
+                    || SCALARS.contains(&name.as_str())
+                    || name == "List"
+                    || name == "Map"
+                {
+                    self.error(
+                        Diagnostic::new(location, format!("type name `{name}` is reserved"))
+                            .with_hint("the generated crate or the type syntax uses this name; choose another"),
+                    );
+                }
+                declared.insert(name.clone(), file.path.clone());
+                self.type_kinds.insert(name.clone(), is_struct);
+            }
+        }
+
+        let mut types = Vec::new();
+        for (file, parsed) in files {
+            let module = module_name(&file.path);
+            for item in &parsed.structs {
+                let scope = [("name", item.name.as_str())];
+                let description = self.text(file, &scope, &item.description);
+                let fields = self.fields(file, &item.name, &item.fields);
+                types.push(TypeDef {
+                    name: item.name.clone(),
+                    module: module.clone(),
+                    source: file.path.clone(),
+                    description,
+                    note: item.note.clone(),
+                    kind: TypeKind::Struct(StructDef { fields }),
+                });
+            }
+            for item in &parsed.enums {
+                let scope = [("name", item.name.as_str())];
+                let description = self.text(file, &scope, &item.description);
+                let values = self.enum_values(file, &item.name, &item.values);
+                types.push(TypeDef {
+                    name: item.name.clone(),
+                    module: module.clone(),
+                    source: file.path.clone(),
+                    description,
+                    note: item.note.clone(),
+                    kind: TypeKind::Enum(EnumDef { values }),
+                });
+            }
+        }
+        // A duplicate declaration was reported above; keep the first so later checks see one.
+        let mut seen = BTreeSet::new();
+        types.retain(|t| seen.insert(t.name.clone()));
+        types
+    }
+
+    fn fields(
+        &mut self,
+        file: &SourceFile,
+        owner: &str,
+        fields: &[yaml::FieldYaml],
+    ) -> Vec<FieldDef> {
+        let mut json_names: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut rust_names: BTreeMap<String, &str> = BTreeMap::new();
+        let mut out = Vec::new();
+        for field in fields {
+            let json = field.name.as_str();
+            let occurrence = json_names.entry(json).or_default();
+            let location = file.locate(&[("name", owner)], ("name", json), *occurrence);
+            *occurrence += 1;
+            if *occurrence > 1 {
+                self.error(Diagnostic::new(
+                    location,
+                    format!("duplicate field `{json}` in `{owner}`"),
+                ));
+                continue;
+            }
+            let rust_name = escape_keyword(snake_case(json));
+            if !is_identifier(rust_name.trim_start_matches("r#")) && !rust_name.starts_with("r#") {
+                self.error(Diagnostic::new(location.clone(), format!("field `{json}` of `{owner}` does not make a Rust identifier (`{rust_name}`)")));
+            }
+            if let Some(other) = rust_names.insert(rust_name.clone(), json) {
+                self.error(
+                    Diagnostic::new(location.clone(), format!("fields `{other}` and `{json}` of `{owner}` both become the Rust field `{rust_name}`"))
+                        .with_hint("StepPay's JSON names must differ after conversion to snake_case"),
+                );
+            }
+            let scope = [("name", owner), ("name", json)];
+            let ty = match parse_type(&field.ty) {
+                Ok(ty) => self.check_type_ref(file, &scope, &field.ty, ty),
+                Err(message) => {
+                    let location = file.locate(&scope, ("type", &field.ty), 0);
+                    self.error(Diagnostic::new(location, format!("field `{owner}.{json}`: {message}")).with_hint(
+                        "types are Long, Int, Decimal, Boolean, String, LocalDateTime, List<T>, Map<String, T> or a declared type",
+                    ));
+                    None
+                }
+            };
+            let description = self.text(file, &scope, &field.description);
+            if let Some(ty) = ty {
+                out.push(FieldDef {
+                    json_name: json.to_owned(),
+                    rust_name,
+                    ty,
+                    nullable: field.nullable,
+                    description,
+                    note: field.note.clone(),
+                });
+            }
+        }
+        out
+    }
+
+    /// Resolves the names in a parsed type and rejects the combinations the runtime cannot read.
+    fn check_type_ref(
+        &mut self,
+        file: &SourceFile,
+        scope: &[(&str, &str)],
+        written: &str,
+        ty: TypeRef,
+    ) -> Option<TypeRef> {
+        let location = file.locate(scope, ("type", written), 0);
+        if let Some(name) = ty.named() {
+            if !self.type_kinds.contains_key(name) {
+                let known: Vec<&str> = self
+                    .type_kinds
+                    .keys()
+                    .map(String::as_str)
+                    .chain(SCALARS.iter().copied())
+                    .collect();
+                let diagnostic = Diagnostic::new(location, format!("unknown type `{name}`"))
+                    .suggest(name, known);
+                self.error(diagnostic);
+                return None;
+            }
+        }
+        if let TypeRef::List(inner) | TypeRef::Map(inner) = &ty {
+            if matches!(
+                **inner,
+                TypeRef::Decimal | TypeRef::LocalDateTime | TypeRef::List(_) | TypeRef::Map(_)
+            ) {
+                self.error(
+                    Diagnostic::new(location, format!("`{written}` is not supported"))
+                        .with_hint("Decimal, LocalDateTime and nested containers may only be a field's type directly; wrap them in a struct"),
+                );
+                return None;
+            }
+        }
+        Some(ty)
+    }
+
+    fn enum_values(
+        &mut self,
+        file: &SourceFile,
+        owner: &str,
+        values: &[yaml::EnumValueYaml],
+    ) -> Vec<EnumValue> {
+        if values.is_empty() {
+            let location = file.locate(&[], ("name", owner), 0);
+            self.error(Diagnostic::new(location, format!("enum `{owner}` has no values")));
+        }
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut variants: BTreeMap<String, &str> = BTreeMap::new();
+        let mut out = Vec::new();
+        for value in values {
+            let text = value.value.as_str();
+            let occurrence = seen.entry(text).or_default();
+            let location = file.locate(&[("name", owner)], ("value", text), *occurrence);
+            *occurrence += 1;
+            if *occurrence > 1 {
+                self.error(Diagnostic::new(
+                    location,
+                    format!("duplicate value `{text}` in enum `{owner}`"),
+                ));
+                continue;
+            }
+            let variant = pascal_case(text);
+            if !is_identifier(&variant) {
+                self.error(Diagnostic::new(location.clone(), format!("value `{text}` of `{owner}` does not make a Rust variant name (`{variant}`)")));
+            } else if variant == CATCH_ALL_VARIANT {
+                self.error(
+                    Diagnostic::new(location.clone(), format!("value `{text}` of `{owner}` would take the name of the catch-all variant `{CATCH_ALL_VARIANT}`"))
+                        .with_hint("the generator reserves this variant for values StepPay adds later"),
+                );
+            }
+            if let Some(other) = variants.insert(variant.clone(), text) {
+                self.error(Diagnostic::new(location.clone(), format!("values `{other}` and `{text}` of `{owner}` both become the variant `{variant}`")));
+            }
+            let description =
+                self.text(file, &[("name", owner), ("value", text)], &value.description);
+            out.push(EnumValue {
+                value: text.to_owned(),
+                variant,
+                description,
+                note: value.note.clone(),
+                deprecated: value.deprecated.clone(),
+            });
+        }
+        out
+    }
+
+    /// A struct that contains itself without a `List` or `Map` in between has infinite size.
+    fn check_recursion(&mut self, types: &[TypeDef], files: &[SourceFile]) {
+        let direct: BTreeMap<&str, Vec<(&str, &str)>> = types
+            .iter()
+            .filter_map(|t| match &t.kind {
+                TypeKind::Struct(s) => Some((
+                    t.name.as_str(),
+                    s.fields
+                        .iter()
+                        .filter_map(|f| match &f.ty {
+                            TypeRef::Named(n) => Some((f.json_name.as_str(), n.as_str())),
+                            _ => None,
+                        })
+                        .collect(),
+                )),
+                TypeKind::Enum(_) => None,
+            })
+            .collect();
+        for ty in types {
+            let mut path = vec![ty.name.as_str()];
+            if let Some((field, cycle)) = find_cycle(&direct, ty.name.as_str(), &mut path) {
+                let file = files.iter().find(|f| f.path == ty.source);
+                let location = file.map_or_else(
+                    || crate::source::Location { path: ty.source.clone(), line: 0, column: 0 },
+                    |f| f.locate(&[("name", &ty.name)], ("name", field), 0),
+                );
+                self.error(
+                    Diagnostic::new(location, format!("`{}` contains itself through {}", ty.name, cycle.join(" → ")))
+                        .with_hint("a struct cannot hold itself directly; make one field in the cycle a `List<…>`"),
+                );
+            }
+        }
+    }
+}
+
+/// Depth-first search for a path back to `path[0]`; returns the first field taken and the cycle.
+fn find_cycle<'a>(
+    direct: &BTreeMap<&'a str, Vec<(&'a str, &'a str)>>,
+    at: &'a str,
+    path: &mut Vec<&'a str>,
+) -> Option<(&'a str, Vec<String>)> {
+    for &(field, target) in direct.get(at).map(Vec::as_slice).unwrap_or_default() {
+        if target == path[0] {
+            let mut cycle: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
+            cycle.push(target.to_owned());
+            return Some((field, cycle));
+        }
+        if !path.contains(&target) {
+            path.push(target);
+            if let Some((_, cycle)) = find_cycle(direct, target, path) {
+                return Some((field, cycle));
+            }
+            path.pop();
+        }
+    }
+    None
+}
+
+/// Parses `List<Map<String, Foo>>` and friends.
+fn parse_type(text: &str) -> Result<TypeRef, String> {
+    let text = text.trim();
+    if let Some(inner) = text.strip_prefix("List<").and_then(|t| t.strip_suffix('>')) {
+        return Ok(TypeRef::List(Box::new(parse_type(inner)?)));
+    }
+    if let Some(inner) = text.strip_prefix("Map<").and_then(|t| t.strip_suffix('>')) {
+        let (key, value) = inner
+            .split_once(',')
+            .ok_or_else(|| format!("`{text}` needs a key and a value type"))?;
+        if key.trim() != "String" {
+            return Err(format!(
+                "`{text}` has key type `{}`; JSON object keys are always String",
+                key.trim()
+            ));
+        }
+        return Ok(TypeRef::Map(Box::new(parse_type(value)?)));
+    }
+    match text {
+        "Long" => Ok(TypeRef::Long),
+        "Int" => Ok(TypeRef::Int),
+        "Decimal" => Ok(TypeRef::Decimal),
+        "Boolean" => Ok(TypeRef::Boolean),
+        "String" => Ok(TypeRef::String),
+        "LocalDateTime" => Ok(TypeRef::LocalDateTime),
+        name if is_identifier(name) => Ok(TypeRef::Named(name.to_owned())),
+        _ => Err(format!("cannot read the type `{text}`")),
+    }
+}
+
+/// Lowercase letters, digits and `_`, starting with a letter.
+fn is_segment(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// `schema/types/price.yaml` → `price`.
+fn module_name(path: &str) -> String {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    file.strip_suffix(".yaml").or_else(|| file.strip_suffix(".yml")).unwrap_or(file).to_owned()
+}
+
+fn quoted(names: &[&str]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_types() {
+        assert_eq!(parse_type("List<Long>"), Ok(TypeRef::List(Box::new(TypeRef::Long))));
+        assert_eq!(parse_type("Map<String, String>"), Ok(TypeRef::Map(Box::new(TypeRef::String))));
+        assert_eq!(parse_type("Period"), Ok(TypeRef::Named("Period".into())));
+        assert!(parse_type("Map<Long, String>").is_err());
+        assert!(parse_type("List<").is_err());
+    }
+}

@@ -1,0 +1,225 @@
+//! Stage 2's result: the catalogue as the emitters see it.
+//!
+//! Everything here has been checked: names are unique, references resolve, Rust identifiers are
+//! valid and distinct. The model knows nothing of YAML or serde.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// The whole catalogue: StepPay's domains, its event types and the types of their payloads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Catalogue {
+    /// Domains in StepPay's order.
+    pub domains: Vec<Domain>,
+    /// Event types in StepPay's order.
+    pub events: Vec<EventDef>,
+    /// Types in file order (files sorted by name), then declaration order.
+    pub types: Vec<TypeDef>,
+    /// Where each type name is in [`Catalogue::types`].
+    index: BTreeMap<String, usize>,
+}
+
+/// Text in Korean and English, as StepPay's docs are Korean and most readers also read English.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    /// Korean.
+    pub ko: String,
+    /// English.
+    pub en: String,
+}
+
+/// A group of event types: the first segment of an event type (`order` in `order.created`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Domain {
+    /// The segment, e.g. `order`.
+    pub id: String,
+    /// Its display name, e.g. 주문 / Order.
+    pub name: Text,
+}
+
+/// One event type StepPay sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventDef {
+    /// The `event` value, e.g. `subscription.usage.added`.
+    pub event_type: String,
+    /// The domain's id (the first segment of `event_type`).
+    pub domain: String,
+    /// StepPay's name for it, e.g. 사용량 추가 / Usage added.
+    pub name: Text,
+    /// The struct that `data` follows.
+    pub schema: String,
+    /// A longer description, if any.
+    pub description: Option<Text>,
+    /// Evidence or quirks, in English.
+    pub note: Option<String>,
+    /// Why it is deprecated and what to use instead.
+    pub deprecated: Option<String>,
+    /// The Rust variant name, e.g. `SubscriptionUsageAdded`.
+    pub variant: String,
+    /// The handler method name, e.g. `subscription_usage_added`.
+    pub method: String,
+}
+
+/// A named type: a struct (JSON object) or an open enum (JSON string).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeDef {
+    /// The Rust type name, e.g. `SubscriptionItem`.
+    pub name: String,
+    /// The Rust module it is emitted into: the stem of its YAML file, e.g. `subscription`.
+    pub module: String,
+    /// The YAML file it was declared in, e.g. `schema/types/subscription.yaml`.
+    pub source: String,
+    /// What it is.
+    pub description: Text,
+    /// Evidence or quirks, in English.
+    pub note: Option<String>,
+    /// Its shape.
+    pub kind: TypeKind,
+}
+
+/// The shape of a [`TypeDef`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeKind {
+    /// A JSON object with known fields.
+    Struct(StructDef),
+    /// A JSON string from a documented, open set of values.
+    Enum(EnumDef),
+}
+
+/// A JSON object's fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StructDef {
+    /// The fields in documentation order.
+    pub fields: Vec<FieldDef>,
+}
+
+/// One field of a struct.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldDef {
+    /// The JSON key, e.g. `paymentId`.
+    pub json_name: String,
+    /// The Rust field name, e.g. `payment_id` or `r#type`.
+    pub rust_name: String,
+    /// The value's type.
+    pub ty: TypeRef,
+    /// Whether the key may be absent or `null`.
+    pub nullable: bool,
+    /// What it holds.
+    pub description: Text,
+    /// Evidence or quirks, in English.
+    pub note: Option<String>,
+}
+
+/// An open enum's documented values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumDef {
+    /// The values in documentation order.
+    pub values: Vec<EnumValue>,
+}
+
+/// One documented value of an enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumValue {
+    /// The JSON string, e.g. `PENDING_PAUSE`.
+    pub value: String,
+    /// The Rust variant name, e.g. `PendingPause`.
+    pub variant: String,
+    /// What it means.
+    pub description: Text,
+    /// Evidence or quirks, in English.
+    pub note: Option<String>,
+    /// Why it is deprecated and what to use instead.
+    pub deprecated: Option<String>,
+}
+
+/// A field's type.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TypeRef {
+    /// `Long`: a 64-bit integer.
+    Long,
+    /// `Int`: a 32-bit integer.
+    Int,
+    /// `Decimal`: an exact decimal number.
+    Decimal,
+    /// `Boolean`.
+    Boolean,
+    /// `String`.
+    String,
+    /// `LocalDateTime`: a date and time without offset.
+    LocalDateTime,
+    /// `List<T>`: a JSON array.
+    List(Box<TypeRef>),
+    /// `Map<String, T>`: a JSON object with arbitrary keys.
+    Map(Box<TypeRef>),
+    /// A struct or enum of the catalogue.
+    Named(String),
+}
+
+impl fmt::Display for TypeRef {
+    /// The YAML spelling, as shown in the docs tables.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TypeRef::Long => f.write_str("Long"),
+            TypeRef::Int => f.write_str("Int"),
+            TypeRef::Decimal => f.write_str("Decimal"),
+            TypeRef::Boolean => f.write_str("Boolean"),
+            TypeRef::String => f.write_str("String"),
+            TypeRef::LocalDateTime => f.write_str("LocalDateTime"),
+            TypeRef::List(item) => write!(f, "List<{item}>"),
+            TypeRef::Map(value) => write!(f, "Map<String, {value}>"),
+            TypeRef::Named(name) => f.write_str(name),
+        }
+    }
+}
+
+impl TypeRef {
+    /// The named types this type mentions.
+    pub fn named(&self) -> Option<&str> {
+        match self {
+            TypeRef::List(inner) | TypeRef::Map(inner) => inner.named(),
+            TypeRef::Named(name) => Some(name),
+            _ => None,
+        }
+    }
+}
+
+impl Catalogue {
+    pub(crate) fn new(domains: Vec<Domain>, events: Vec<EventDef>, types: Vec<TypeDef>) -> Self {
+        let index = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
+        Self { domains, events, types, index }
+    }
+
+    /// The type called `name`.
+    pub fn type_named(&self, name: &str) -> Option<&TypeDef> {
+        self.index.get(name).map(|&i| &self.types[i])
+    }
+
+    /// The types of each module, modules sorted by name.
+    pub fn modules(&self) -> BTreeMap<&str, Vec<&TypeDef>> {
+        let mut modules: BTreeMap<&str, Vec<&TypeDef>> = BTreeMap::new();
+        for ty in &self.types {
+            modules.entry(&ty.module).or_default().push(ty);
+        }
+        modules
+    }
+
+    /// The events whose payload is `schema`, in catalogue order.
+    pub fn events_with_schema<'a>(&'a self, schema: &'a str) -> impl Iterator<Item = &'a EventDef> {
+        self.events.iter().filter(move |e| e.schema == schema)
+    }
+
+    /// Every type reachable from `root` (itself included), in catalogue order.
+    pub fn reachable_from(&self, root: &str) -> Vec<&TypeDef> {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![root];
+        while let Some(name) = stack.pop() {
+            if !seen.insert(name) {
+                continue;
+            }
+            if let Some(TypeDef { kind: TypeKind::Struct(s), .. }) = self.type_named(name) {
+                stack.extend(s.fields.iter().filter_map(|f| f.ty.named()));
+            }
+        }
+        self.types.iter().filter(|t| seen.contains(t.name.as_str())).collect()
+    }
+}

@@ -1,0 +1,100 @@
+//! Typed StepPay (스텝페이) webhooks.
+//!
+//! StepPay POSTs a JSON body for each of its webhook events: an envelope (`timestamp`,
+//! `version`, `event`, `isTest`) around a `data` object whose schema depends on the event type.
+//! This crate parses that body into a [`Webhook`] whose [`Event`] carries the typed payload, and
+//! routes it to your [`Handler`].
+//!
+//! Every event type, payload struct and enum here is generated from a reviewed catalogue of
+//! StepPay's documentation and of what StepPay really sends; see [`reference`] for the tables.
+//!
+//! # Parse and match
+//!
+//! ```
+//! use steppay_webhooks::{Event, Webhook};
+//! use steppay_webhooks::types::PaymentStatus;
+//!
+//! let body = br#"{
+//!     "timestamp": 1690943620, "version": "v1", "event": "payment.completed",
+//!     "data": {
+//!         "paymentId": 41235, "idKey": "1690943619871Xb3kQ9wLmP2rT8vY", "orderId": "183682",
+//!         "paidAmount": 9900.0, "paidAt": "2023-08-02T02:33:39", "status": "COMPLETE",
+//!         "paymentGateway": "NICE", "paymentMethod": "CARD", "cancel": { "canceledAmount": 0 }
+//!     },
+//!     "isTest": false
+//! }"#;
+//!
+//! let webhook = Webhook::from_slice(body)?;
+//! match &webhook.event {
+//!     Event::PaymentCompleted(payment) => {
+//!         assert_eq!(payment.status, PaymentStatus::Complete);
+//!         assert_eq!(payment.order_id.as_deref(), Some("183682"));
+//!         assert_eq!(payment.paid_amount.map(|a| a.to_string()), Some("9900".to_owned()));
+//!     }
+//!     Event::Unknown(event) => println!("an event type this version does not know: {}", event.event_type()),
+//!     other => println!("not handled here: {}", other.as_str()),
+//! }
+//! # Ok::<(), steppay_webhooks::ParseError>(())
+//! ```
+//!
+//! # Handle
+//!
+//! Implement the [`Handler`] methods you need (each defaults to doing nothing) and call
+//! [`dispatch`]:
+//!
+//! ```
+//! use steppay_webhooks::types::{Payment, Subscription};
+//! use steppay_webhooks::{dispatch, Handler, HandlerError, Webhook};
+//!
+//! struct Billing;
+//!
+//! impl Handler for Billing {
+//!     async fn payment_completed(&self, webhook: &Webhook, payment: &Payment) -> Result<(), HandlerError> {
+//!         println!("payment {} completed at {:?}", payment.payment_id, webhook.sent_at());
+//!         Ok(())
+//!     }
+//!
+//!     async fn subscription_updated(&self, _: &Webhook, subscription: &Subscription) -> Result<(), HandlerError> {
+//!         println!("subscription {} is now {}", subscription.subscription_id, subscription.status);
+//!         Ok(())
+//!     }
+//! }
+//!
+//! # async fn receive(body: &[u8]) -> Result<(), HandlerError> {
+//! let webhook = Webhook::from_slice(body)?;
+//! dispatch(&Billing, &webhook).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What to expect from the types
+//!
+//! - **Nullable fields are `Option`s**, and a missing key reads the same as `null` (StepPay
+//!   leaves null keys out). Unknown fields are ignored, so fields StepPay adds never break you.
+//! - **Enums are open**: a value StepPay adds later parses as `Unrecognized` and is written back
+//!   unchanged. Match with a `_` arm (they are `#[non_exhaustive]`).
+//! - **Unknown event types** parse as [`Event::Unknown`], keeping the raw `data`.
+//! - **A known event whose `data` does not fit is an error** ([`ParseError`]), naming the event
+//!   type and the JSON path, never a silent `Unknown`.
+//! - **Amounts are exact** [`rust_decimal::Decimal`]s (never `f64`), written back as JSON
+//!   numbers. **Date-times are [`chrono::NaiveDateTime`]**: StepPay sends no offset and does not
+//!   document a time zone; the evidence (ids that embed epoch milliseconds) points to UTC.
+//! - **Ids are typed as StepPay sends them**: `Payment.orderId` and the Cover ids are strings,
+//!   other ids are `i64`.
+//! - Payload structs are `#[non_exhaustive]`; in tests, build them from JSON.
+
+#![deny(missing_docs)]
+
+#[rustfmt::skip]
+mod generated;
+mod runtime;
+
+pub use crate::generated::{Event, EventType, Handler, dispatch, types};
+pub use crate::runtime::{
+    HandlerError, ParseError, ParseErrorKind, ParseEventTypeError, UnknownEvent, Unrecognized,
+    Webhook,
+};
+
+/// 웹훅 레퍼런스 — The event and schema tables generated from the catalogue, as in StepPay's docs.
+#[doc = include_str!("../docs/webhooks.md")]
+pub mod reference {}

@@ -1,0 +1,19 @@
+//! The hand-written half of the crate: what the generated code builds on.
+//!
+//! Nothing here is generated, and nothing here names a StepPay event or schema: the generated
+//! modules (`crate::generated`) supply those. Keeping this module free of catalogue knowledge is
+//! what lets codegen's fixture crate compile its expected output against this same code.
+
+pub(crate) mod codec;
+mod open_enum;
+mod unknown;
+mod webhook;
+
+pub use self::open_enum::Unrecognized;
+pub(crate) use self::open_enum::impl_open_enum;
+pub use self::unknown::{ParseEventTypeError, UnknownEvent};
+pub use self::webhook::{ParseError, ParseErrorKind, Webhook};
+
+/// The error a [`Handler`](crate::generated::Handler) method returns: any error that can cross
+/// threads. Turn yours into it with `?` or `.into()`.
+pub type HandlerError = Box<dyn std::error::Error + Send + Sync + 'static>;

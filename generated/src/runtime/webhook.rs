@@ -1,0 +1,391 @@
+//! [`Webhook`], the delivery body, and how it is read and written.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+use serde_json::value::RawValue;
+
+use crate::generated::{Event, EventType};
+
+/// 웹훅 요청 본문 — One webhook delivery: the body StepPay POSTs.
+///
+/// ```json
+/// { "timestamp": 1690943620, "version": "v1", "event": "payment.completed", "data": { … }, "isTest": false }
+/// ```
+///
+/// Parse it with [`Webhook::from_slice`] (which names the JSON path of a value that does not
+/// fit), or through serde. The body is read once: `data` goes straight into the payload type of
+/// the event, whether `event` comes before `data` or after it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Webhook {
+    /// 발송 시각 — When StepPay sent the delivery, in Unix seconds; see [`Webhook::sent_at`].
+    pub timestamp: i64,
+    /// API 버전 — The API version that selects the schema of `data`; `"v1"` in every delivery seen.
+    pub version: String,
+    /// 이벤트 — The event type and its typed `data`.
+    pub event: Event,
+    /// 테스트 여부 — `isTest`: undocumented, seen as `false` in a real delivery; presumably `true` for
+    /// deliveries made in test mode.
+    pub is_test: Option<bool>,
+}
+
+impl Webhook {
+    /// Parses a delivery body.
+    ///
+    /// # Errors
+    ///
+    /// A [`ParseError`] when the body is not JSON, the envelope is incomplete, or `data` does not
+    /// fit the schema of a known event type. An unknown event type is not an error: it parses as
+    /// [`Event::Unknown`].
+    pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
+        serde_json::from_slice(body).map_err(|error| ParseError::locate(body, error))
+    }
+
+    /// The event type, or `None` for an event type this version of the crate does not know.
+    pub fn event_type(&self) -> Option<EventType> {
+        self.event.event_type()
+    }
+
+    /// [`Webhook::timestamp`] as a UTC date-time, or `None` if it is out of range.
+    pub fn sent_at(&self) -> Option<DateTime<Utc>> {
+        DateTime::from_timestamp(self.timestamp, 0)
+    }
+}
+
+impl FromStr for Webhook {
+    type Err = ParseError;
+
+    fn from_str(body: &str) -> Result<Self, ParseError> {
+        Self::from_slice(body.as_bytes())
+    }
+}
+
+impl Serialize for Webhook {
+    /// Writes the body as StepPay does: `timestamp`, `version`, `event`, `data`, then `isTest`
+    /// when it is known.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Data<'a>(&'a Event);
+
+        impl Serialize for Data<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                self.0.serialize_data(serializer)
+            }
+        }
+
+        let mut body =
+            serializer.serialize_struct("Webhook", 4 + usize::from(self.is_test.is_some()))?;
+        body.serialize_field("timestamp", &self.timestamp)?;
+        body.serialize_field("version", &self.version)?;
+        body.serialize_field("event", self.event.as_str())?;
+        body.serialize_field("data", &Data(&self.event))?;
+        match self.is_test {
+            Some(is_test) => body.serialize_field("isTest", &is_test)?,
+            None => body.skip_field("isTest")?,
+        }
+        body.end()
+    }
+}
+
+const FIELDS: &[&str] = &["timestamp", "version", "event", "data", "isTest"];
+
+/// A key of the envelope.
+enum Field {
+    Timestamp,
+    Version,
+    Event,
+    Data,
+    IsTest,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FieldVisitor;
+
+        impl Visitor<'_> for FieldVisitor {
+            type Value = Field;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a webhook field name")
+            }
+
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<Field, E> {
+                Ok(match key {
+                    "timestamp" => Field::Timestamp,
+                    "version" => Field::Version,
+                    "event" => Field::Event,
+                    "data" => Field::Data,
+                    "isTest" => Field::IsTest,
+                    _ => Field::Other,
+                })
+            }
+        }
+
+        deserializer.deserialize_identifier(FieldVisitor)
+    }
+}
+
+/// Reads `data` into the payload type of a known `event`.
+struct DataSeed<'a>(&'a str);
+
+impl<'de> DeserializeSeed<'de> for DataSeed<'_> {
+    type Value = Event;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Event, D::Error> {
+        Event::deserialize_data(self.0, deserializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Webhook {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_struct("Webhook", FIELDS, WebhookVisitor)
+    }
+}
+
+struct WebhookVisitor;
+
+impl<'de> Visitor<'de> for WebhookVisitor {
+    type Value = Webhook;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a StepPay webhook body")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Webhook, A::Error> {
+        fn once<T, E: de::Error>(slot: &Option<T>, name: &'static str) -> Result<(), E> {
+            match slot {
+                Some(_) => Err(E::duplicate_field(name)),
+                None => Ok(()),
+            }
+        }
+
+        let mut timestamp = None;
+        let mut version = None;
+        let mut event_type: Option<String> = None;
+        let mut event = None;
+        // `data` before `event`: kept raw until the event type is known.
+        let mut pending: Option<Box<RawValue>> = None;
+        let mut is_test: Option<Option<bool>> = None;
+        while let Some(key) = map.next_key::<Field>()? {
+            match key {
+                Field::Timestamp => {
+                    once(&timestamp, "timestamp")?;
+                    timestamp = Some(map.next_value::<i64>()?);
+                }
+                Field::Version => {
+                    once(&version, "version")?;
+                    version = Some(map.next_value::<String>()?);
+                }
+                Field::Event => {
+                    once(&event_type, "event")?;
+                    event_type = Some(map.next_value::<String>()?);
+                }
+                Field::Data => {
+                    if event.is_some() || pending.is_some() {
+                        return Err(de::Error::duplicate_field("data"));
+                    }
+                    match &event_type {
+                        Some(event_type) => {
+                            event = Some(map.next_value_seed(DataSeed(event_type))?)
+                        }
+                        None => pending = Some(map.next_value()?),
+                    }
+                }
+                Field::IsTest => {
+                    once(&is_test, "isTest")?;
+                    is_test = Some(map.next_value()?);
+                }
+                Field::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let event_type = event_type.ok_or_else(|| de::Error::missing_field("event"))?;
+        let event = match (event, pending) {
+            (Some(event), _) => event,
+            (None, Some(raw)) => {
+                let mut data = serde_json::Deserializer::from_str(raw.get());
+                Event::deserialize_data(&event_type, &mut data).map_err(de::Error::custom)?
+            }
+            (None, None) => return Err(de::Error::missing_field("data")),
+        };
+        Ok(Webhook {
+            timestamp: timestamp.ok_or_else(|| de::Error::missing_field("timestamp"))?,
+            version: version.ok_or_else(|| de::Error::missing_field("version"))?,
+            event,
+            is_test: is_test.flatten(),
+        })
+    }
+}
+
+/// What part of a delivery body was wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ParseErrorKind {
+    /// The body is not JSON (or is cut short).
+    Syntax,
+    /// The envelope (`timestamp`, `version`, `event`, `data`, `isTest`) is missing a field or has
+    /// one of the wrong type.
+    Envelope,
+    /// `data` does not fit the schema of its (known) event type.
+    Data,
+}
+
+/// Why a delivery body could not be parsed, and where.
+///
+/// The message names the event type and the JSON path of the offending value, e.g.
+/// ``invalid `payment.completed` webhook at `data.paidAmount`: invalid type: string "1000", expected a decimal number (line 1, column 97)``.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    kind: ParseErrorKind,
+    event_type: Option<String>,
+    path: String,
+    message: String,
+    line: usize,
+    column: usize,
+}
+
+impl ParseError {
+    /// What part of the body was wrong.
+    pub fn kind(&self) -> ParseErrorKind {
+        self.kind
+    }
+
+    /// The `event` of the body, when it could be read.
+    pub fn event_type(&self) -> Option<&str> {
+        self.event_type.as_deref()
+    }
+
+    /// The JSON path of the offending value, e.g. `data.items[0].paidAmount`; `.` for the body
+    /// itself.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The line (from 1) in the body where parsing stopped.
+    pub fn line(&self) -> usize {
+        self.line
+    }
+
+    /// The column (from 1) in the body where parsing stopped.
+    pub fn column(&self) -> usize {
+        self.column
+    }
+
+    /// Parses the body again, tracking the JSON path, to say where `error` happened. This only
+    /// runs after a failure, so the successful path pays nothing for it.
+    fn locate(body: &[u8], error: serde_json::Error) -> Self {
+        /// The envelope with `data` left raw.
+        #[derive(Deserialize)]
+        #[allow(dead_code)] // The fields are read only to check their types.
+        struct Envelope<'a> {
+            timestamp: i64,
+            version: String,
+            event: String,
+            #[serde(borrow)]
+            data: &'a RawValue,
+            #[serde(rename = "isTest")]
+            is_test: Option<bool>,
+        }
+
+        /// Just `event`, to name it even when the rest of the envelope is wrong.
+        #[derive(Deserialize)]
+        struct EventOnly {
+            event: Option<String>,
+        }
+
+        let event_type = serde_json::from_slice::<EventOnly>(body).ok().and_then(|e| e.event);
+        let kind = match error.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                ParseErrorKind::Syntax
+            }
+            _ => ParseErrorKind::Envelope,
+        };
+        let mut track = serde_path_to_error::Track::new();
+        let envelope = {
+            let mut json = serde_json::Deserializer::from_slice(body);
+            Envelope::deserialize(serde_path_to_error::Deserializer::new(&mut json, &mut track))
+        };
+        let envelope = match envelope {
+            Ok(envelope) => envelope,
+            Err(envelope_error) => {
+                return Self::new(kind, event_type, track.path().to_string(), &envelope_error);
+            }
+        };
+        // The envelope is fine, so the payload is what failed: parse it alone, with its path.
+        let mut track = serde_path_to_error::Track::new();
+        let mut json = serde_json::Deserializer::from_str(envelope.data.get());
+        let result = DataSeed(&envelope.event)
+            .deserialize(serde_path_to_error::Deserializer::new(&mut json, &mut track));
+        match result {
+            Err(data_error) => {
+                // Positions inside `data` are relative to it; move them to the whole body.
+                let offset =
+                    (envelope.data.get().as_ptr() as usize).saturating_sub(body.as_ptr() as usize);
+                let before = body.get(..offset).unwrap_or_default();
+                let start_line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+                let start_column =
+                    offset - before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
+                let (line, column) = if data_error.line() == 1 {
+                    (start_line, start_column + data_error.column().saturating_sub(1))
+                } else {
+                    (start_line + data_error.line() - 1, data_error.column())
+                };
+                let inner = track.path().to_string();
+                let path = if inner == "." { "data".to_owned() } else { format!("data.{inner}") };
+                Self {
+                    kind: ParseErrorKind::Data,
+                    event_type: Some(envelope.event),
+                    path,
+                    message: message_of(&data_error),
+                    line,
+                    column,
+                }
+            }
+            // Both halves parse alone; report the original error as it stands.
+            Ok(_) => Self::new(ParseErrorKind::Data, event_type, ".".to_owned(), &error),
+        }
+    }
+
+    fn new(
+        kind: ParseErrorKind,
+        event_type: Option<String>,
+        path: String,
+        error: &serde_json::Error,
+    ) -> Self {
+        Self {
+            kind,
+            event_type,
+            path,
+            message: message_of(error),
+            line: error.line(),
+            column: error.column(),
+        }
+    }
+}
+
+/// serde_json's message without the " at line L column C" it appends.
+fn message_of(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let suffix = format!(" at line {} column {}", error.line(), error.column());
+    text.strip_suffix(&suffix).map_or_else(|| text.clone(), str::to_owned)
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.kind, &self.event_type) {
+            (ParseErrorKind::Syntax, _) => write!(f, "webhook body is not valid JSON")?,
+            (_, Some(event_type)) => {
+                write!(f, "invalid `{event_type}` webhook at `{}`", self.path)?
+            }
+            (_, None) => write!(f, "invalid webhook at `{}`", self.path)?,
+        }
+        write!(f, ": {} (line {}, column {})", self.message, self.line, self.column)
+    }
+}
+
+impl std::error::Error for ParseError {}

@@ -1,0 +1,248 @@
+//! `cargo xtask gen [--check]`: the one place that reads `schema/` and writes `generated/`.
+//!
+//! The generator itself (`codegen`) does no I/O; this binary feeds it the YAML files and applies
+//! its output: files are written to a temporary name and renamed into place, unchanged files are
+//! left alone, and files the generator no longer produces are deleted from the folders it owns.
+
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use codegen::{Input, OWNED_DIRS, Output, REGENERATE, SourceFile};
+
+const USAGE: &str = "\
+usage: cargo xtask gen [--check]
+
+  gen          regenerate generated/ from schema/
+  gen --check  write nothing; fail if any generated file is stale, missing or orphaned";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let check = match args.as_slice() {
+        ["gen"] => false,
+        ["gen", "--check"] => true,
+        ["help" | "--help" | "-h"] => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let root = workspace_root();
+    let result = if check { check_fresh(&root) } else { generate(&root) };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The repository root: xtask lives in `<root>/xtask`.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// Why `gen` or `gen --check` failed.
+#[derive(Debug)]
+enum Error {
+    /// The catalogue has mistakes; nothing was written.
+    Catalogue(codegen::Diagnostics),
+    /// Reading or writing a file failed.
+    Io { path: PathBuf, source: io::Error },
+    /// `--check` found generated files that differ from what the catalogue produces.
+    Stale(Vec<Change>),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Catalogue(diagnostics) => {
+                write!(f, "{diagnostics}\nnothing under generated/ was changed")
+            }
+            Error::Io { path, source } => write!(f, "error: {}: {source}", path.display()),
+            Error::Stale(changes) => {
+                writeln!(f, "error: the generated files do not match schema/:")?;
+                for change in changes {
+                    writeln!(f, "  {change}")?;
+                }
+                write!(f, "run `{REGENERATE}` and commit the result")
+            }
+        }
+    }
+}
+
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
+    move |source| Error::Io { path: path.to_path_buf(), source }
+}
+
+/// One difference between the generated files on disk and the generator's output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Change {
+    Missing(String),
+    Stale(String),
+    Orphaned(String),
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Change::Missing(path) => write!(f, "missing:  {path}"),
+            Change::Stale(path) => write!(f, "stale:    {path}"),
+            Change::Orphaned(path) => write!(f, "orphaned: {path} (no longer generated)"),
+        }
+    }
+}
+
+fn read_input(root: &Path) -> Result<Input, Error> {
+    let read = |relative: String| -> Result<SourceFile, Error> {
+        let path = root.join(&relative);
+        let text = fs::read_to_string(&path).map_err(io_error(&path))?;
+        Ok(SourceFile::new(relative, text))
+    };
+    let events = read("schema/events.yaml".to_owned())?;
+    let types_dir = root.join("schema/types");
+    let mut names = Vec::new();
+    for entry in fs::read_dir(&types_dir).map_err(io_error(&types_dir))? {
+        let entry = entry.map_err(io_error(&types_dir))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".yaml") || name.ends_with(".yml") {
+            names.push(name);
+        }
+    }
+    names.sort();
+    let types = names
+        .into_iter()
+        .map(|name| read(format!("schema/types/{name}")))
+        .collect::<Result<_, _>>()?;
+    Ok(Input { events, types })
+}
+
+fn run_generator(root: &Path) -> Result<Output, Error> {
+    codegen::generate(&read_input(root)?).map_err(Error::Catalogue)
+}
+
+/// Compares the generator's output with the files on disk.
+fn changes(root: &Path, output: &Output) -> Result<Vec<Change>, Error> {
+    let mut changes = Vec::new();
+    for (relative, contents) in &output.files {
+        let path = root.join(relative);
+        match fs::read(&path) {
+            Ok(existing) if existing == contents.as_bytes() => {}
+            Ok(_) => changes.push(Change::Stale(relative.clone())),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                changes.push(Change::Missing(relative.clone()));
+            }
+            Err(source) => return Err(Error::Io { path, source }),
+        }
+    }
+    for dir in OWNED_DIRS {
+        for relative in files_under(root, dir)? {
+            if !output.files.contains_key(&relative) {
+                changes.push(Change::Orphaned(relative));
+            }
+        }
+    }
+    Ok(changes)
+}
+
+/// Every file below `root/dir`, as paths relative to `root` with `/` separators, sorted.
+fn files_under(root: &Path, dir: &str) -> Result<Vec<String>, Error> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(relative) = pending.pop() {
+        let path = root.join(&relative);
+        let entries = match fs::read_dir(&path) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
+            Err(source) => return Err(Error::Io { path, source }),
+        };
+        for entry in entries {
+            let entry = entry.map_err(io_error(&path))?;
+            let child = format!("{relative}/{}", entry.file_name().to_string_lossy());
+            if entry.file_type().map_err(io_error(&path))?.is_dir() {
+                pending.push(child);
+            } else {
+                found.push(child);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// `cargo xtask gen`: all or nothing. The catalogue is checked and every file produced in memory
+/// before anything on disk changes.
+fn generate(root: &Path) -> Result<(), Error> {
+    let output = run_generator(root)?;
+    let changes = changes(root, &output)?;
+    for change in &changes {
+        match change {
+            Change::Missing(relative) | Change::Stale(relative) => {
+                write_atomically(&root.join(relative), output.files[relative].as_bytes())?;
+            }
+            Change::Orphaned(relative) => {
+                let path = root.join(relative);
+                fs::remove_file(&path).map_err(io_error(&path))?;
+            }
+        }
+    }
+    if changes.is_empty() {
+        println!("generated/ is up to date ({} files)", output.files.len());
+    } else {
+        for change in &changes {
+            println!("{change}");
+        }
+        println!("{} of {} generated files changed", changes.len(), output.files.len());
+    }
+    Ok(())
+}
+
+/// Writes to a temporary file beside `path`, then renames it over `path`, so a reader never sees
+/// a half-written file.
+fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(io_error(parent))?;
+    }
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{file_name}.xtask-tmp"));
+    fs::write(&temporary, contents).map_err(io_error(&temporary))?;
+    fs::rename(&temporary, path).map_err(|source| {
+        let _ = fs::remove_file(&temporary);
+        Error::Io { path: path.to_path_buf(), source }
+    })
+}
+
+/// `cargo xtask gen --check`: writes nothing.
+fn check_fresh(root: &Path) -> Result<(), Error> {
+    let output = run_generator(root)?;
+    let changes = changes(root, &output)?;
+    if changes.is_empty() {
+        println!("generated/ is up to date ({} files)", output.files.len());
+        Ok(())
+    } else {
+        Err(Error::Stale(changes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `cargo test --workspace` fails when someone edits schema/ without regenerating, or edits
+    /// a generated file by hand.
+    #[test]
+    fn generated_files_are_fresh() {
+        if let Err(error) = check_fresh(&workspace_root()) {
+            panic!("{error}");
+        }
+    }
+}
