@@ -55,6 +55,24 @@ fn write_reference(catalogue: &Catalogue, out: &mut String) -> std::fmt::Result 
                 link(&event.schema)
             )?;
         }
+        let explained = catalogue
+            .events
+            .iter()
+            .filter(|e| e.domain == domain.id && (e.description.is_some() || e.note.is_some()));
+        let mut first = true;
+        for event in explained {
+            if std::mem::take(&mut first) {
+                writeln!(out)?;
+            }
+            write!(out, "- `{}`:", event.event_type)?;
+            if let Some(description) = &event.description {
+                write!(out, " {} — {}.", description.ko, description.en)?;
+            }
+            if let Some(note) = &event.note {
+                write!(out, " *Note:* {note}")?;
+            }
+            writeln!(out)?;
+        }
     }
     writeln!(out)?;
     writeln!(out, "## Schemas")?;
@@ -74,35 +92,26 @@ fn write_reference(catalogue: &Catalogue, out: &mut String) -> std::fmt::Result 
     Ok(())
 }
 
-/// Payload schemas in event order, each followed by the types only it reaches; then the rest.
+/// Payload schemas in event order, each followed by the types it reaches that are not listed
+/// yet; then any type no event reaches.
 fn ordered_types(catalogue: &Catalogue) -> Vec<&TypeDef> {
-    let mut ordered: Vec<&TypeDef> = Vec::new();
-    for event in &catalogue.events {
-        for ty in catalogue.reachable_from(&event.schema) {
-            if !ordered.iter().any(|t| t.name == ty.name) {
-                // The schema itself first, then what it reaches in catalogue order.
-                if ty.name == event.schema {
-                    ordered.insert(ordered.len(), ty);
-                } else {
-                    ordered.push(ty);
-                }
-            }
-        }
-        // `reachable_from` yields catalogue order; move the schema to the front of its group.
-        if let Some(at) = ordered.iter().position(|t| t.name == event.schema) {
-            let first_new = ordered.iter().position(|t| {
-                catalogue.reachable_from(&event.schema).iter().any(|r| r.name == t.name)
-            });
-            if let Some(first_new) = first_new.filter(|f| *f < at) {
-                let schema = ordered.remove(at);
-                ordered.insert(first_new, schema);
-            }
-        }
-    }
-    for ty in &catalogue.types {
+    fn push<'a>(ty: &'a TypeDef, ordered: &mut Vec<&'a TypeDef>) {
         if !ordered.iter().any(|t| t.name == ty.name) {
             ordered.push(ty);
         }
+    }
+    let mut ordered: Vec<&TypeDef> = Vec::new();
+    for event in &catalogue.events {
+        let reachable = catalogue.reachable_from(&event.schema);
+        for ty in reachable.iter().filter(|t| t.name == event.schema) {
+            push(ty, &mut ordered);
+        }
+        for ty in reachable {
+            push(ty, &mut ordered);
+        }
+    }
+    for ty in &catalogue.types {
+        push(ty, &mut ordered);
     }
     ordered
 }

@@ -1,1 +1,13 @@
+//! Compiles the expected output of codegen's `mini` fixture against the real runtime of
+//! `steppay-webhooks`, so a snapshot that is not valid Rust (or that the runtime cannot serve)
+//! fails the build, and clippy reads it like the real generated code.
+//!
+//! The module layout mirrors `steppay-webhooks`: `runtime` (hand-written, shared by path) and
+//! `generated` (the fixture's expected output).
 
+#[path = "../../../../generated/src/runtime/mod.rs"]
+pub mod runtime;
+
+#[rustfmt::skip]
+#[path = "../../fixtures/mini/expected/generated/src/generated/mod.rs"]
+pub mod generated;
