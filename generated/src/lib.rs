@@ -95,6 +95,11 @@ pub use crate::runtime::{
     Webhook,
 };
 
+/// The README's examples, compiled and run as doctests so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 /// 웹훅 레퍼런스 — The event and schema tables generated from the catalogue, as in StepPay's docs.
 #[doc = include_str!("../docs/webhooks.md")]
 pub mod reference {}
