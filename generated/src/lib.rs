@@ -6,7 +6,7 @@
 //! routes it to your [`Handler`].
 //!
 //! Every event type, payload struct and enum here is generated from a reviewed catalogue of
-//! StepPay's documentation and of what StepPay really sends; see [`reference`] for the tables.
+//! StepPay's documentation and of what StepPay really sends; see [`reference`](mod@reference) for the tables.
 //!
 //! # Parse and match
 //!

@@ -235,7 +235,131 @@ fn check_fresh(root: &Path) -> Result<(), Error> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+    use std::time::{Duration, SystemTime};
+
     use super::*;
+
+    /// A scratch repository holding a copy of the real `schema/` and nothing generated yet.
+    fn scratch() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let from = workspace_root().join("schema");
+        fs::create_dir_all(dir.path().join("schema/types")).expect("mkdir");
+        fs::copy(from.join("events.yaml"), dir.path().join("schema/events.yaml")).expect("copy");
+        for entry in fs::read_dir(from.join("types")).expect("types") {
+            let entry = entry.expect("entry");
+            fs::copy(entry.path(), dir.path().join("schema/types").join(entry.file_name()))
+                .expect("copy");
+        }
+        dir
+    }
+
+    /// Every file under the generated folders, with its bytes.
+    fn snapshot(root: &Path) -> BTreeMap<String, Vec<u8>> {
+        OWNED_DIRS
+            .iter()
+            .flat_map(|dir| files_under(root, dir).expect("list"))
+            .map(|path| {
+                let bytes = fs::read(root.join(&path)).expect("read");
+                (path, bytes)
+            })
+            .collect()
+    }
+
+    fn stale(root: &Path) -> Vec<Change> {
+        match check_fresh(root) {
+            Err(Error::Stale(changes)) => changes,
+            other => panic!("expected stale files, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn check_names_every_missing_stale_and_orphaned_file_and_gen_repairs_them() {
+        let dir = scratch();
+        let root = dir.path();
+        assert!(stale(root).iter().all(|c| matches!(c, Change::Missing(_))));
+        generate(root).expect("generate");
+        check_fresh(root).expect("fresh after gen");
+
+        let edited = "generated/src/generated/payment.rs";
+        let mut text = fs::read_to_string(root.join(edited)).expect("read");
+        text.push_str("// a hand edit\n");
+        fs::write(root.join(edited), text).expect("edit");
+        fs::remove_file(root.join("generated/docs/webhooks.md")).expect("remove");
+        fs::write(root.join("generated/schema/Refund.schema.json"), "{}").expect("orphan");
+        assert_eq!(
+            stale(root),
+            vec![
+                Change::Missing("generated/docs/webhooks.md".into()),
+                Change::Stale(edited.into()),
+                Change::Orphaned("generated/schema/Refund.schema.json".into()),
+            ]
+        );
+        let message = Error::Stale(stale(root)).to_string();
+        assert!(message.contains("run `cargo xtask gen`"), "{message}");
+
+        generate(root).expect("generate");
+        check_fresh(root).expect("fresh again");
+        assert!(!root.join("generated/schema/Refund.schema.json").exists());
+    }
+
+    #[test]
+    fn unchanged_files_are_not_rewritten() {
+        let dir = scratch();
+        let root = dir.path();
+        generate(root).expect("generate");
+        let past = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+        let path = root.join("generated/src/generated/order.rs");
+        fs::File::options()
+            .write(true)
+            .open(&path)
+            .expect("open")
+            .set_modified(past)
+            .expect("set mtime");
+        generate(root).expect("generate again");
+        assert_eq!(fs::metadata(&path).expect("metadata").modified().expect("mtime"), past);
+    }
+
+    #[test]
+    fn a_broken_catalogue_changes_nothing() {
+        let dir = scratch();
+        let root = dir.path();
+        generate(root).expect("generate");
+        let before = snapshot(root);
+        let events = root.join("schema/events.yaml");
+        let mut text = fs::read_to_string(&events).expect("read");
+        text.push_str("  - type: payment.refunded\n    name: { ko: 결제 환불, en: Refunded }\n    schema: Paymnet\n");
+        fs::write(&events, text).expect("write");
+        match generate(root) {
+            Err(Error::Catalogue(diagnostics)) => {
+                let rendered = diagnostics.to_string();
+                assert!(
+                    rendered.contains("unknown schema `Paymnet`")
+                        && rendered.contains("did you mean `Payment`?"),
+                    "{rendered}"
+                );
+            }
+            other => panic!("expected catalogue errors, got {other:?}"),
+        }
+        assert_eq!(snapshot(root), before);
+    }
+
+    #[test]
+    fn a_new_event_needs_one_entry_and_gen() {
+        let dir = scratch();
+        let root = dir.path();
+        let events = root.join("schema/events.yaml");
+        let mut text = fs::read_to_string(&events).expect("read");
+        text.push_str("  - type: payment.refunded\n    name: { ko: 결제 환불, en: Payment refunded }\n    schema: Payment\n");
+        fs::write(&events, text).expect("write");
+        generate(root).expect("generate");
+        let read = |p: &str| fs::read_to_string(root.join(p)).expect("read");
+        assert!(read("generated/src/generated/event.rs").contains("PaymentRefunded(Box<Payment>)"));
+        assert!(read("generated/src/generated/handler.rs").contains("fn payment_refunded("));
+        assert!(read("generated/docs/webhooks.md").contains(
+            "| 결제 환불 | Payment refunded | `payment.refunded` | [Payment](#payment) |"
+        ));
+    }
 
     /// `cargo test --workspace` fails when someone edits schema/ without regenerating, or edits
     /// a generated file by hand.
