@@ -114,7 +114,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn converts_stepay_names() {
+    fn converts_steppay_names() {
         assert_eq!(pascal_case("PENDING_PAUSE"), "PendingPause");
         assert_eq!(pascal_case("NICE_V2"), "NiceV2");
         assert_eq!(pascal_case("KB"), "Kb");

@@ -77,7 +77,7 @@ fn every_example_round_trips() {
 }
 
 #[test]
-fn examples_keep_the_envelope_order_stepay_uses() {
+fn examples_keep_the_envelope_order_steppay_uses() {
     let body = super::example("payment.completed");
     let webhook = Webhook::from_slice(body.as_bytes()).expect("parse");
     let written = serde_json::to_string(&webhook).expect("serialize");

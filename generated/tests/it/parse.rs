@@ -126,7 +126,7 @@ fn absent_and_null_read_alike() {
 }
 
 #[test]
-fn fields_stepay_adds_later_are_ignored() {
+fn fields_steppay_adds_later_are_ignored() {
     let mut data = minimal_payment();
     data["refundPolicy"] = json!({ "days": 7 });
     data["currency"] = json!("KRW");
@@ -255,7 +255,7 @@ fn decimals_are_exact_and_written_as_numbers() {
 }
 
 #[test]
-fn local_date_times_keep_their_precision_and_stepay_spelling() {
+fn local_date_times_keep_their_precision_and_steppay_spelling() {
     for text in [
         "2023-07-07T01:35:42",
         "2023-06-19T06:19:55.403711",
@@ -277,7 +277,7 @@ fn local_date_times_keep_their_precision_and_stepay_spelling() {
 }
 
 #[test]
-fn string_and_number_ids_are_typed_as_stepay_sends_them() {
+fn string_and_number_ids_are_typed_as_steppay_sends_them() {
     let mut data = minimal_payment();
     data["orderId"] = json!(183682);
     let error = Webhook::from_slice(&payment_body(data)).expect_err("Payment.orderId is a string");
