@@ -7,7 +7,7 @@
 //! for decimals and date-times, `Unrecognized`, `UnknownEvent`, `Webhook`, and the
 //! `impl_open_enum!` macro), so that what is generated stays declarative.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -46,10 +46,14 @@ fn render(source: &str, tokens: TokenStream) -> String {
     format!("{}\n{}", header("//", source), space_items(&prettyplease::unparse(&file)))
 }
 
-/// Puts a blank line between items, as a person would: prettyplease prints none, which makes
-/// long modules hard to read. A line that starts an item (its docs, an attribute, or the item
-/// itself) gets a blank line before it when the line above ends an item at the same depth;
-/// match arms, fields, statements and runs of `use` stay together.
+/// Puts blank lines where a person would: prettyplease prints none, which makes long modules
+/// hard to read.
+///
+/// A line that starts an item (its docs, an attribute or the item itself) gets a blank line
+/// before it when the line above ends an item at the same depth. Runs of one-line `mod`
+/// declarations stay together, and `use` lines stay together within a group (std, other crates,
+/// this crate), as rustfmt's `group_imports` would arrange them. Match arms, fields and
+/// statements are never split.
 fn space_items(text: &str) -> String {
     const STARTS: &[&str] = &[
         "///",
@@ -66,29 +70,68 @@ fn space_items(text: &str) -> String {
     ];
     let mut out = String::with_capacity(text.len() + text.len() / 16);
     let mut previous: Option<&str> = None;
+    // The kind of the item that each depth's most recent item-starting line began.
+    let mut kinds: BTreeMap<usize, Kind> = BTreeMap::new();
     for line in text.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let trim = line.trim_start();
+        let starts_item = STARTS.iter().any(|s| trim.starts_with(s));
+        let kind = Kind::of(trim);
         if let Some(prev) = previous {
-            let indent = |l: &str| l.len() - l.trim_start().len();
-            let (prev_trim, trim) = (prev.trim(), line.trim_start());
+            let prev_trim = prev.trim();
+            let prev_indent = prev.len() - prev.trim_start().len();
             let ends_item = prev_trim == "}" || prev_trim.ends_with(';');
-            let starts_item =
-                STARTS.iter().any(|s| trim.starts_with(s)) && !trim.starts_with("pub use ");
-            let use_run = prev_trim.starts_with("use ")
-                || prev_trim.starts_with("pub use ")
-                || prev.starts_with(' ');
-            let after_use_group = trim.starts_with("use ") && use_run;
+            let same_run = kinds.get(&indent).is_some_and(|last| last.continues(kind));
             let after_module_doc = prev.starts_with("//!") && !line.starts_with("//!");
-            if after_module_doc
-                || (ends_item && starts_item && indent(prev) == indent(line) && !after_use_group)
+            if after_module_doc || (ends_item && starts_item && prev_indent == indent && !same_run)
             {
                 out.push('\n');
             }
+        }
+        if starts_item && !trim.starts_with("///") && !trim.starts_with("#[") {
+            kinds.insert(indent, kind);
         }
         out.push_str(line);
         out.push('\n');
         previous = Some(line);
     }
     out
+}
+
+/// What an item-starting line begins, for [`space_items`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A `use` of std (0), of another crate (1), or of this crate (2).
+    Use(u8),
+    /// A `pub use` re-export.
+    Reexport,
+    /// A one-line `mod name;`.
+    Module,
+    Other,
+}
+
+impl Kind {
+    fn of(line: &str) -> Self {
+        if line.starts_with("pub use ") || line.starts_with("pub(crate) use ") {
+            return Kind::Reexport;
+        }
+        if let Some(path) = line.strip_prefix("use ") {
+            let group = if ["std::", "core::", "alloc::"].iter().any(|p| path.starts_with(p)) {
+                0
+            } else if ["crate::", "super::", "self::"].iter().any(|p| path.starts_with(p)) {
+                2
+            } else {
+                1
+            };
+            return Kind::Use(group);
+        }
+        if line.starts_with("mod ") && line.ends_with(';') { Kind::Module } else { Kind::Other }
+    }
+
+    /// Whether an item of kind `next` stays in the same block as one of kind `self`.
+    fn continues(self, next: Kind) -> bool {
+        self == next && self != Kind::Other
+    }
 }
 
 fn ident(name: &str) -> Ident {
@@ -486,7 +529,7 @@ fn event_module(catalogue: &Catalogue) -> TokenStream {
 fn event_docs(event: &EventDef, with_payload: bool) -> TokenStream {
     let mut paragraphs = Vec::new();
     if with_payload {
-        paragraphs.push(format!("`{}`, with a [`{}`].", event.event_type, event.schema));
+        paragraphs.push(format!("`{}` · `data`: [`{}`]", event.event_type, event.schema));
     } else {
         paragraphs.push(format!("`{}`", event.event_type));
     }

@@ -2,6 +2,7 @@
 //! Types declared in `schema/types/common.yaml`.
 
 use serde::{Deserialize, Serialize};
+
 use crate::runtime::Unrecognized;
 
 /// 배송지 정보 — Shipping address (used by Order and Customer)

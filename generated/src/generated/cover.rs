@@ -3,6 +3,7 @@
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
+
 use crate::runtime::Unrecognized;
 
 /// 스텝커버 알림 — A StepCover notice (cover.* events)

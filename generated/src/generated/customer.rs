@@ -2,8 +2,10 @@
 //! Types declared in `schema/types/customer.yaml`.
 
 use std::collections::BTreeMap;
+
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
+
 use super::common::Shipping;
 
 /// 고객 — A customer (customer.* events)

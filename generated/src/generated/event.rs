@@ -3,8 +3,10 @@
 
 use std::fmt;
 use std::str::FromStr;
+
 use serde::de::{Deserialize, Deserializer};
 use serde::ser::{Serialize, Serializer};
+
 use crate::runtime::{ParseEventTypeError, UnknownEvent};
 use super::types::{
     Cover, Customer, Invoice, Order, Payment, Price, Product, Subscription, Usage,
@@ -19,117 +21,117 @@ use super::types::{
 pub enum Event {
     /// 주문 생성 — Order created
     ///
-    /// `order.created`, with a [`Order`].
+    /// `order.created` · `data`: [`Order`]
     OrderCreated(Box<Order>),
     /// 주문 변경 — Order updated
     ///
-    /// `order.updated`, with a [`Order`].
+    /// `order.updated` · `data`: [`Order`]
     OrderUpdated(Box<Order>),
     /// 주문 결제 성공 — Order payment completed
     ///
-    /// `order.payment_completed`, with a [`Order`].
+    /// `order.payment_completed` · `data`: [`Order`]
     ///
     /// **Note:** Added to StepPay's event table on 2023-12-26.
     OrderPaymentCompleted(Box<Order>),
     /// 구독 생성 — Subscription created
     ///
-    /// `subscription.created`, with a [`Subscription`].
+    /// `subscription.created` · `data`: [`Subscription`]
     SubscriptionCreated(Box<Subscription>),
     /// 구독 변경 — Subscription updated
     ///
-    /// `subscription.updated`, with a [`Subscription`].
+    /// `subscription.updated` · `data`: [`Subscription`]
     SubscriptionUpdated(Box<Subscription>),
     /// 결제 예정 알림 — Payment due notification
     ///
-    /// `subscription.payment_due_notification`, with a [`Subscription`].
+    /// `subscription.payment_due_notification` · `data`: [`Subscription`]
     SubscriptionPaymentDueNotification(Box<Subscription>),
     /// 사용량 추가 — Usage added
     ///
-    /// `subscription.usage.added`, with a [`Usage`].
+    /// `subscription.usage.added` · `data`: [`Usage`]
     SubscriptionUsageAdded(Box<Usage>),
     /// 청구서 생성 — Invoice created
     ///
-    /// `invoice.created`, with a [`Invoice`].
+    /// `invoice.created` · `data`: [`Invoice`]
     InvoiceCreated(Box<Invoice>),
     /// 청구서 변경 — Invoice updated
     ///
-    /// `invoice.updated`, with a [`Invoice`].
+    /// `invoice.updated` · `data`: [`Invoice`]
     InvoiceUpdated(Box<Invoice>),
     /// 청구서 삭제 — Invoice deleted
     ///
-    /// `invoice.deleted`, with a [`Invoice`].
+    /// `invoice.deleted` · `data`: [`Invoice`]
     InvoiceDeleted(Box<Invoice>),
     /// 결제 성공 — Payment completed
     ///
-    /// `payment.completed`, with a [`Payment`].
+    /// `payment.completed` · `data`: [`Payment`]
     ///
     /// **Note:** The payment's `status` is spelled `COMPLETE`, not `COMPLETED`.
     PaymentCompleted(Box<Payment>),
     /// 결제 실패 — Payment failed
     ///
-    /// `payment.failed`, with a [`Payment`].
+    /// `payment.failed` · `data`: [`Payment`]
     PaymentFailed(Box<Payment>),
     /// 결제 취소 — Payment canceled
     ///
-    /// `payment.canceled`, with a [`Payment`].
+    /// `payment.canceled` · `data`: [`Payment`]
     PaymentCanceled(Box<Payment>),
     /// 결제 대기 — Payment pending
     ///
-    /// `payment.standby`, with a [`Payment`].
+    /// `payment.standby` · `data`: [`Payment`]
     PaymentStandby(Box<Payment>),
     /// 회원 생성 — Customer created
     ///
-    /// `customer.created`, with a [`Customer`].
+    /// `customer.created` · `data`: [`Customer`]
     CustomerCreated(Box<Customer>),
     /// 회원 정보 변경 — Customer updated
     ///
-    /// `customer.updated`, with a [`Customer`].
+    /// `customer.updated` · `data`: [`Customer`]
     CustomerUpdated(Box<Customer>),
     /// 회원 삭제 — Customer deleted
     ///
-    /// `customer.deleted`, with a [`Customer`].
+    /// `customer.deleted` · `data`: [`Customer`]
     CustomerDeleted(Box<Customer>),
     /// 상품 생성 — Product created
     ///
-    /// `product.created`, with a [`Product`].
+    /// `product.created` · `data`: [`Product`]
     ProductCreated(Box<Product>),
     /// 상품 수정 — Product updated
     ///
-    /// `product.updated`, with a [`Product`].
+    /// `product.updated` · `data`: [`Product`]
     ProductUpdated(Box<Product>),
     /// 상품 삭제 — Product deleted
     ///
-    /// `product.deleted`, with a [`Product`].
+    /// `product.deleted` · `data`: [`Product`]
     ProductDeleted(Box<Product>),
     /// 가격 플랜 생성 — Price plan created
     ///
-    /// `product.price.created`, with a [`Price`].
+    /// `product.price.created` · `data`: [`Price`]
     ProductPriceCreated(Box<Price>),
     /// 가격 플랜 수정 — Price plan updated
     ///
-    /// `product.price.updated`, with a [`Price`].
+    /// `product.price.updated` · `data`: [`Price`]
     ProductPriceUpdated(Box<Price>),
     /// 가격 플랜 삭제 — Price plan deleted
     ///
-    /// `product.price.deleted`, with a [`Price`].
+    /// `product.price.deleted` · `data`: [`Price`]
     ProductPriceDeleted(Box<Price>),
     /// 커버 알림 발송 — Cover reminder sent
     ///
-    /// `cover.sent_message`, with a [`Cover`].
+    /// `cover.sent_message` · `data`: [`Cover`]
     ///
     /// **Note:** StepPay's event table names the schema `Product` for every cover event but links to the Cover schema; the payload is a Cover.
     CoverSentMessage(Box<Cover>),
     /// 커버 알림 나중에 받기 — Cover reminder postponed
     ///
-    /// `cover.delayed_message`, with a [`Cover`].
+    /// `cover.delayed_message` · `data`: [`Cover`]
     CoverDelayedMessage(Box<Cover>),
     /// 커버 결제일 변경 — Cover payment date changed
     ///
-    /// `cover.changed_payment_date`, with a [`Cover`].
+    /// `cover.changed_payment_date` · `data`: [`Cover`]
     CoverChangedPaymentDate(Box<Cover>),
     /// 커버 만기 — Cover expired
     ///
-    /// `cover.paused`, with a [`Cover`].
+    /// `cover.paused` · `data`: [`Cover`]
     CoverPaused(Box<Cover>),
     /// 알 수 없는 이벤트 — An event type this version of the crate does not know, with its raw `data`.
     Unknown(UnknownEvent),

@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
 use crate::runtime::Unrecognized;
 
 /// 청구서 — An invoice (invoice.* events)

@@ -3,28 +3,18 @@
 //! [`Handler`] and [`dispatch`].
 
 mod event;
-
 mod handler;
-
 mod common;
-
 mod cover;
-
 mod customer;
-
 mod invoice;
-
 mod order;
-
 mod payment;
-
 mod price;
-
 mod product;
-
 mod subscription;
-
 mod usage;
+
 pub use self::event::{Event, EventType};
 pub use self::handler::{dispatch, Handler};
 

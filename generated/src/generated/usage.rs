@@ -3,6 +3,7 @@
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
+
 use crate::runtime::Unrecognized;
 
 /// 사용량 — Usage of a subscription item (subscription.usage.added event)
