@@ -36,5 +36,10 @@ fn examples() -> Vec<(String, Vec<u8>)> {
 /// The example body for one event type, as text.
 fn example(event_type: &str) -> String {
     let path = examples_dir().join(format!("{event_type}.json"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; every event type needs an example delivery (see schema/README.md)",
+            path.display()
+        )
+    })
 }
