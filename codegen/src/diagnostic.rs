@@ -43,7 +43,9 @@ impl Diagnostic {
 }
 
 /// Every mistake found in one run, sorted by file and position.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+///
+/// `Display` renders them for a person; `Debug` lists them without the source texts.
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
     /// The source lines, kept so that rendering can quote the offending line.
@@ -79,6 +81,12 @@ impl Diagnostics {
         });
         self.items.dedup();
         self
+    }
+}
+
+impl fmt::Debug for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(&self.items).finish()
     }
 }
 

@@ -328,7 +328,7 @@ mod tests {
         let before = snapshot(root);
         let events = root.join("schema/events.yaml");
         let mut text = fs::read_to_string(&events).expect("read");
-        text.push_str("  - type: payment.refunded\n    name: { ko: 결제 환불, en: Refunded }\n    schema: Paymnet\n");
+        text.push_str("  - type: payment.example_only\n    name: { ko: 결제 환불, en: Refunded }\n    schema: Paymnet\n");
         fs::write(&events, text).expect("write");
         match generate(root) {
             Err(Error::Catalogue(diagnostics)) => {
@@ -350,14 +350,16 @@ mod tests {
         let root = dir.path();
         let events = root.join("schema/events.yaml");
         let mut text = fs::read_to_string(&events).expect("read");
-        text.push_str("  - type: payment.refunded\n    name: { ko: 결제 환불, en: Payment refunded }\n    schema: Payment\n");
+        text.push_str("  - type: payment.example_only\n    name: { ko: 결제 환불, en: Payment refunded }\n    schema: Payment\n");
         fs::write(&events, text).expect("write");
         generate(root).expect("generate");
         let read = |p: &str| fs::read_to_string(root.join(p)).expect("read");
-        assert!(read("generated/src/generated/event.rs").contains("PaymentRefunded(Box<Payment>)"));
-        assert!(read("generated/src/generated/handler.rs").contains("fn payment_refunded("));
+        assert!(
+            read("generated/src/generated/event.rs").contains("PaymentExampleOnly(Box<Payment>)")
+        );
+        assert!(read("generated/src/generated/handler.rs").contains("fn payment_example_only("));
         assert!(read("generated/docs/webhooks.md").contains(
-            "| 결제 환불 | Payment refunded | `payment.refunded` | [Payment](#payment) |"
+            "| 결제 환불 | Payment refunded | `payment.example_only` | [Payment](#payment) |"
         ));
     }
 
