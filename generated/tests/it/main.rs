@@ -6,6 +6,10 @@ mod dispatch;
 mod examples;
 mod json_schema;
 mod parse;
+#[cfg(feature = "axum")]
+mod receive;
+mod robustness;
+mod verify;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,1 @@
+//! A real axum server and HTTP client (issue 3; being written).

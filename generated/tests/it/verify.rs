@@ -1,0 +1,1 @@
+//! Signature verification against the language-neutral vectors (issue 3; being written).
