@@ -88,6 +88,7 @@
 #[rustfmt::skip]
 mod generated;
 mod runtime;
+pub mod verify;
 
 pub use crate::generated::{Event, EventType, Handler, dispatch, types};
 pub use crate::runtime::{

@@ -1,0 +1,381 @@
+//! 서명 검증 — Verifying the `Steppay-Signature` header, and signing for tests.
+//!
+//! StepPay signs every delivery with the endpoint's 검증 KEY (portal → 설정 → 결제 설정 → 웹훅
+//! 설정 → the webhook's detail page):
+//!
+//! ```text
+//! Steppay-Signature: timestamp=1706002316,key=BMFfPB/HjnZeJrwA4wC1csUDzkINZsaExF99X3/Q9ph=
+//! signature = Base64(HMAC-SHA256(key = 검증 KEY, message = "<timestamp>.<raw body>"))
+//! ```
+//!
+//! [`Verifier`] checks that header against the raw body bytes exactly as received, in constant
+//! time, and rejects timestamps outside a tolerance window. It is stricter than StepPay's own
+//! samples where they are unsafe (the JS sample matches by substring, neither checks the
+//! timestamp) and more lenient where StepPay is inconsistent: a real delivery labelled its
+//! signature `v0=` where the docs say `key=`, so every label other than `timestamp` counts, and
+//! each may hold several `;`-separated signatures.
+//!
+//! ```
+//! use std::time::Duration;
+//! use steppay_webhooks::verify::{sign, Verifier};
+//!
+//! let body = br#"{"timestamp":1700000000,"version":"v1","event":"order.refunded","data":{}}"#;
+//! let header = sign("my-webhook-key", 1_700_000_000, body);
+//!
+//! let verifier = Verifier::new(["my-webhook-key"])?
+//!     .tolerance(Duration::from_secs(300))
+//!     .clock(|| 1_700_000_030); // tests pin the clock; by default it is the system's
+//! let webhook = verifier.verify_and_parse(Some(&header), body)?;
+//! assert_eq!(webhook.event.as_str(), "order.refunded");
+//! assert!(verifier.verify(Some(&header), b"{}").is_err()); // another body
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::{Digest, Sha256};
+
+use crate::{ParseError, Webhook};
+
+/// The header StepPay puts the signature in. HTTP header names are case-insensitive; StepPay
+/// sends it as `steppay-signature`.
+pub const HEADER: &str = "Steppay-Signature";
+
+/// How far the signed timestamp may be from now by default: 5 minutes either way.
+///
+/// StepPay signs each delivery when it sends it (the captured delivery arrived within a second of
+/// its timestamp), so a short window costs nothing and limits replays of a captured request. It
+/// leaves room for clock skew. StepPay does not document whether a retry is signed anew; if
+/// retried deliveries are rejected as too old, widen it with [`Verifier::tolerance`].
+pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5 * 60);
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Checks `Steppay-Signature` headers against one or more secrets.
+///
+/// Several secrets can be configured at once so that a key can be rotated without rejecting
+/// deliveries signed with the old one. Cloning is cheap. `Debug` never shows a secret.
+#[derive(Clone)]
+pub struct Verifier {
+    secrets: Arc<[Box<[u8]>]>,
+    tolerance: Duration,
+    clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+}
+
+/// A [`Verifier`] could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No secret was given.
+    #[error("no webhook secret was given")]
+    NoSecret,
+    /// A secret was empty, as an unset environment variable would be; an empty key would accept
+    /// signatures anyone can compute.
+    #[error("webhook secret #{0} is empty")]
+    EmptySecret(usize),
+}
+
+/// Why a delivery was rejected. The messages never contain a secret or an expected signature.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// The request has no `Steppay-Signature` header.
+    #[error("missing {HEADER} header")]
+    MissingHeader,
+    /// The header is not `timestamp=<seconds>,<label>=<signature>[;<signature>…]`.
+    #[error("malformed {HEADER} header: {0}")]
+    MalformedHeader(&'static str),
+    /// The header has no `timestamp=` entry.
+    #[error("{HEADER} header has no timestamp")]
+    MissingTimestamp,
+    /// The signed timestamp is older than the tolerance allows.
+    #[error("signature timestamp {timestamp} is {age} s old, more than the {tolerance} s allowed")]
+    TimestampTooOld {
+        /// The signed timestamp, in Unix seconds.
+        timestamp: i64,
+        /// How old it is, in seconds.
+        age: i64,
+        /// The tolerance, in seconds.
+        tolerance: u64,
+    },
+    /// The signed timestamp is further in the future than the tolerance allows.
+    #[error(
+        "signature timestamp {timestamp} is {ahead} s in the future, more than the {tolerance} s allowed"
+    )]
+    TimestampInFuture {
+        /// The signed timestamp, in Unix seconds.
+        timestamp: i64,
+        /// How far ahead it is, in seconds.
+        ahead: i64,
+        /// The tolerance, in seconds.
+        tolerance: u64,
+    },
+    /// No signature in the header matches the body under any configured secret.
+    #[error("no signature in the {HEADER} header matches the body")]
+    NoMatchingSignature,
+    /// The signature is valid but the body is not a valid delivery.
+    #[error(transparent)]
+    InvalidBody(#[from] ParseError),
+}
+
+impl Verifier {
+    /// A verifier for the given secrets (검증 KEY), with the [`DEFAULT_TOLERANCE`] and the
+    /// system clock.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] when there is no secret or one is empty.
+    pub fn new<I, S>(secrets: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        let secrets: Vec<Box<[u8]>> = secrets.into_iter().map(|s| s.as_ref().into()).collect();
+        if secrets.is_empty() {
+            return Err(ConfigError::NoSecret);
+        }
+        if let Some(index) = secrets.iter().position(|s| s.is_empty()) {
+            return Err(ConfigError::EmptySecret(index));
+        }
+        Ok(Self {
+            secrets: secrets.into(),
+            tolerance: DEFAULT_TOLERANCE,
+            clock: Arc::new(system_now),
+        })
+    }
+
+    /// How far the signed timestamp may be from now, either way.
+    #[must_use]
+    pub fn tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = tolerance;
+        self
+    }
+
+    /// Replaces the clock (Unix seconds), for tests.
+    #[must_use]
+    pub fn clock(mut self, now: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(now);
+        self
+    }
+
+    /// Checks the `Steppay-Signature` header (`None` when the request has none) against the raw
+    /// body.
+    ///
+    /// # Errors
+    ///
+    /// Every [`VerifyError`] but [`VerifyError::InvalidBody`].
+    pub fn verify(&self, header: Option<&str>, body: &[u8]) -> Result<(), VerifyError> {
+        let header = SignatureHeader::parse(header.ok_or(VerifyError::MissingHeader)?)?;
+        let candidates: Vec<Vec<u8>> =
+            header.signatures.iter().filter_map(|s| BASE64.decode(s).ok()).collect();
+        let matches = self.secrets.iter().any(|secret| {
+            let Ok(mut mac) = HmacSha256::new_from_slice(secret) else { return false };
+            mac.update(header.timestamp_text.as_bytes());
+            mac.update(b".");
+            mac.update(body);
+            // `verify_slice` compares in constant time.
+            candidates.iter().any(|candidate| mac.clone().verify_slice(candidate).is_ok())
+        });
+        if !matches {
+            return Err(VerifyError::NoMatchingSignature);
+        }
+        self.check_timestamp(header.timestamp)
+    }
+
+    /// Verifies the delivery, then parses it: the one call a receiver needs.
+    ///
+    /// # Errors
+    ///
+    /// Any [`VerifyError`]; [`VerifyError::InvalidBody`] when the signature is valid but the body
+    /// is not a valid delivery.
+    pub fn verify_and_parse(
+        &self,
+        header: Option<&str>,
+        body: &[u8],
+    ) -> Result<Webhook, VerifyError> {
+        self.verify(header, body)?;
+        Ok(Webhook::from_slice(body)?)
+    }
+
+    fn check_timestamp(&self, timestamp: i64) -> Result<(), VerifyError> {
+        let now = (self.clock)();
+        let tolerance = self.tolerance.as_secs();
+        let allowed = i64::try_from(tolerance).unwrap_or(i64::MAX);
+        let age = now.saturating_sub(timestamp);
+        if age > allowed {
+            return Err(VerifyError::TimestampTooOld { timestamp, age, tolerance });
+        }
+        let ahead = timestamp.saturating_sub(now);
+        if ahead > allowed {
+            return Err(VerifyError::TimestampInFuture { timestamp, ahead, tolerance });
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("secrets", &format_args!("[{} redacted]", self.secrets.len()))
+            .field("tolerance", &self.tolerance)
+            .finish_non_exhaustive()
+    }
+}
+
+fn system_now() -> i64 {
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(elapsed) => i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX),
+        Err(before) => i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |s| -s),
+    }
+}
+
+/// A parsed `Steppay-Signature` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SignatureHeader<'a> {
+    timestamp: i64,
+    /// The digits as sent: the signed message starts with exactly these.
+    timestamp_text: &'a str,
+    signatures: Vec<&'a str>,
+}
+
+impl<'a> SignatureHeader<'a> {
+    /// Parses `timestamp=<digits>,<label>=<sig>[;<sig>…][,<label>=…]`, tolerating whitespace
+    /// around every separator. Every label other than `timestamp` carries signatures.
+    fn parse(header: &'a str) -> Result<Self, VerifyError> {
+        let mut timestamp = None;
+        let mut signatures = Vec::new();
+        for entry in header.split(',') {
+            let entry = entry.trim();
+            if entry.is_empty() {
+                continue;
+            }
+            let (label, value) = entry
+                .split_once('=')
+                .ok_or(VerifyError::MalformedHeader("an entry is not `label=value`"))?;
+            let (label, value) = (label.trim(), value.trim());
+            if label.is_empty() {
+                return Err(VerifyError::MalformedHeader("an entry has an empty label"));
+            }
+            if label.eq_ignore_ascii_case("timestamp") {
+                if timestamp.is_some() {
+                    return Err(VerifyError::MalformedHeader("more than one timestamp"));
+                }
+                if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(VerifyError::MalformedHeader(
+                        "the timestamp is not a number of seconds",
+                    ));
+                }
+                let seconds = value
+                    .parse::<i64>()
+                    .map_err(|_| VerifyError::MalformedHeader("the timestamp is out of range"))?;
+                timestamp = Some((seconds, value));
+            } else {
+                signatures.extend(value.split(';').map(str::trim).filter(|s| !s.is_empty()));
+            }
+        }
+        let (timestamp, timestamp_text) = timestamp.ok_or(VerifyError::MissingTimestamp)?;
+        if signatures.is_empty() {
+            return Err(VerifyError::MalformedHeader("no signature"));
+        }
+        Ok(Self { timestamp, timestamp_text, signatures })
+    }
+}
+
+/// The `Steppay-Signature` header value StepPay would send for `body` at `timestamp`, signed
+/// with `secret`, in the documented form `timestamp=<seconds>,key=<base64>`.
+///
+/// For testing your own endpoint with real signatures.
+pub fn sign(secret: impl AsRef<[u8]>, timestamp: i64, body: &[u8]) -> String {
+    let signature = match HmacSha256::new_from_slice(secret.as_ref()) {
+        Ok(mut mac) => {
+            mac.update(timestamp.to_string().as_bytes());
+            mac.update(b".");
+            mac.update(body);
+            BASE64.encode(mac.finalize().into_bytes())
+        }
+        // HMAC accepts keys of any length, so this arm is never taken.
+        Err(_) => String::new(),
+    };
+    format!("timestamp={timestamp},key={signature}")
+}
+
+/// A stable identity for a delivery: the SHA-256 of its raw body.
+///
+/// StepPay's envelope has no event or delivery id, and deliveries may arrive more than once and
+/// in any order. A retried delivery carries the same body, so its fingerprint is the same:
+/// store fingerprints of handled deliveries (with a time-to-live) and skip repeats. To order
+/// events about the same object, compare [`Webhook::timestamp`] and ignore older ones.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fingerprint([u8; 32]);
+
+impl Fingerprint {
+    /// The fingerprint of a raw body.
+    pub fn of(body: &[u8]) -> Self {
+        Self(Sha256::digest(body).into())
+    }
+
+    /// The 32 bytes of the SHA-256.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    /// Lowercase hex, 64 characters.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|byte| write!(f, "{byte:02x}"))
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({self})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_parsing_takes_every_label_but_timestamp() {
+        let parsed =
+            SignatureHeader::parse(" timestamp = 17 , key = a= ; b= ,v0=c=").expect("parses");
+        assert_eq!(parsed.timestamp, 17);
+        assert_eq!(parsed.signatures, vec!["a=", "b=", "c="]);
+        assert_eq!(SignatureHeader::parse("key=a"), Err(VerifyError::MissingTimestamp));
+        for bad in [
+            "timestamp=1",
+            "timestamp=1,key",
+            "timestamp=x,key=a",
+            "timestamp=1,timestamp=2,key=a",
+            "=a,timestamp=1",
+        ] {
+            assert!(
+                matches!(SignatureHeader::parse(bad), Err(VerifyError::MalformedHeader(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn fingerprints_are_hex_sha256() {
+        assert_eq!(
+            Fingerprint::of(b"").to_string(),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_a_secret() {
+        let verifier = Verifier::new(["hunter2-secret"]).expect("valid");
+        assert!(!format!("{verifier:?}").contains("hunter2"));
+        assert_eq!(Verifier::new([""; 0]).err(), Some(ConfigError::NoSecret));
+        assert_eq!(Verifier::new(["ok", ""]).err(), Some(ConfigError::EmptySecret(1)));
+    }
+}
