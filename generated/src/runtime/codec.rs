@@ -50,10 +50,10 @@ pub(crate) mod decimal {
         value: &Decimal,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        if value.fract().is_zero() {
-            if let Some(integer) = value.to_i64() {
-                return serializer.serialize_i64(integer);
-            }
+        if value.fract().is_zero()
+            && let Some(integer) = value.to_i64()
+        {
+            return serializer.serialize_i64(integer);
         }
         match value.to_f64() {
             Some(float) => serializer.serialize_f64(float),
