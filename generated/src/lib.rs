@@ -67,6 +67,14 @@
 //! # }
 //! ```
 //!
+//! # Verify and receive
+//!
+//! Check the `Steppay-Signature` header over the raw body before trusting a delivery:
+//! [`verify::Verifier::verify_and_parse`] does both in one call. With the `axum` feature,
+//! `axum::WebhookReceiver` is a whole endpoint (verify, parse, [`dispatch`]) and
+//! `axum::VerifiedWebhook` an extractor for routes of your own. StepPay sends no delivery id;
+//! [`verify::Fingerprint`] and [`Webhook::timestamp`] stand in for one (see the README).
+//!
 //! # What to expect from the types
 //!
 //! - **Nullable fields are `Option`s**, and a missing key reads the same as `null` (StepPay
@@ -90,14 +98,18 @@ mod generated;
 mod runtime;
 pub mod verify;
 
+#[cfg(feature = "axum")]
+pub mod axum;
+
 pub use crate::generated::{Event, EventType, Handler, dispatch, types};
 pub use crate::runtime::{
     HandlerError, ParseError, ParseErrorKind, ParseEventTypeError, UnknownEvent, Unrecognized,
     Webhook,
 };
 
-/// The README's examples, compiled and run as doctests so that it stays true.
-#[cfg(doctest)]
+/// The README's examples, compiled and run as doctests so that it stays true. They use the
+/// `axum` feature, so they run under `cargo test --all-features` (as CI does).
+#[cfg(all(doctest, feature = "axum"))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
 

@@ -11,7 +11,7 @@ use super::{example, examples};
 
 /// Records `(method, event type of the webhook)` for every call.
 #[derive(Default, Clone)]
-struct Recorder {
+pub(crate) struct Recorder {
     calls: Arc<Mutex<Vec<(&'static str, String)>>>,
 }
 
@@ -20,7 +20,7 @@ impl Recorder {
         self.calls.lock().expect("not poisoned").push((method, webhook.event.as_str().to_owned()));
     }
 
-    fn calls(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn calls(&self) -> Vec<(&'static str, String)> {
         self.calls.lock().expect("not poisoned").clone()
     }
 }
@@ -43,7 +43,8 @@ macro_rules! recording {
             }
         }
 
-        const EXPECTED: &[(&str, &str)] = &[$((stringify!($method), $event)),*];
+        /// Each hand-implemented method and the event type it must receive.
+        pub(crate) const EXPECTED: &[(&str, &str)] = &[$((stringify!($method), $event)),*];
     };
 }
 
@@ -125,7 +126,7 @@ struct Nothing;
 impl Handler for Nothing {}
 
 /// Implements one method, which fails.
-struct FailingPayments;
+pub(crate) struct FailingPayments;
 
 impl Handler for FailingPayments {
     async fn payment_completed(&self, _: &Webhook, payment: &Payment) -> Result<(), HandlerError> {

@@ -1,1 +1,183 @@
-//! A real axum server and HTTP client (issue 3; being written).
+//! The axum integration over a real socket: a server on 127.0.0.1:0, a real HTTP client, real
+//! signatures.
+
+use std::net::SocketAddr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::post;
+use steppay_webhooks::axum::{VerifiedWebhook, WebhookReceiver};
+use steppay_webhooks::verify::{Verifier, sign};
+use steppay_webhooks::{Event, Handler};
+
+use super::dispatch::{EXPECTED, FailingPayments, Recorder};
+use super::{example, examples};
+
+const SECRET: &str = "whsec_e2e_4b1d9a";
+const PATH: &str = "/webhooks/steppay";
+
+fn now() -> i64 {
+    let elapsed = SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970");
+    i64::try_from(elapsed.as_secs()).expect("fits")
+}
+
+/// Serves `app` on an ephemeral loopback port until the test's runtime ends.
+async fn serve(app: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    address
+}
+
+async fn receiver<H: Handler + Send + Sync + 'static>(handler: H, body_limit: usize) -> SocketAddr {
+    let verifier = Verifier::new([SECRET]).expect("secret");
+    let endpoint = WebhookReceiver::new(verifier, handler).body_limit(body_limit);
+    serve(Router::new().route(PATH, endpoint.into_method_router())).await
+}
+
+fn client() -> reqwest::Client {
+    // Loopback only: never route through a proxy from the environment.
+    reqwest::Client::builder().no_proxy().build().expect("client")
+}
+
+async fn post_body(
+    address: SocketAddr,
+    signature: Option<String>,
+    body: Vec<u8>,
+) -> (StatusCode, String) {
+    let mut request = client()
+        .post(format!("http://{address}{PATH}"))
+        .header("content-type", "application/json")
+        .body(body);
+    if let Some(signature) = signature {
+        // Lower-case, as StepPay sends it.
+        request = request.header("steppay-signature", signature);
+    }
+    let response = request.send().await.expect("request");
+    let status = StatusCode::from_u16(response.status().as_u16()).expect("status");
+    (status, response.text().await.expect("body"))
+}
+
+async fn post_signed(address: SocketAddr, body: &[u8]) -> (StatusCode, String) {
+    post_body(address, Some(sign(SECRET, now(), body)), body.to_vec()).await
+}
+
+#[tokio::test]
+async fn every_example_is_received_and_reaches_its_handler_method() {
+    let recorder = Recorder::default();
+    let address = receiver(recorder.clone(), 256 * 1024).await;
+    for (method, event_type) in EXPECTED {
+        let before = recorder.calls().len();
+        let (status, text) = post_signed(address, example(event_type).as_bytes()).await;
+        assert_eq!(status, StatusCode::OK, "{event_type}: {text}");
+        assert_eq!(
+            recorder.calls()[before..],
+            [(*method, (*event_type).to_owned())],
+            "{event_type}"
+        );
+    }
+    for (name, bytes) in examples().into_iter().filter(|(name, _)| name.starts_with("extra/")) {
+        let (status, text) = post_signed(address, &bytes).await;
+        assert_eq!(status, StatusCode::OK, "{name}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn a_bad_signature_gets_401_and_reaches_no_handler() {
+    let recorder = Recorder::default();
+    let address = receiver(recorder.clone(), 256 * 1024).await;
+    let body = example("payment.completed").into_bytes();
+    let forged = sign("not-the-secret", now(), &body);
+    let (status, text) = post_body(address, Some(forged), body.clone()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(!text.contains(SECRET), "{text}");
+    let (status, _) = post_body(address, None, body.clone()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let stale = sign(SECRET, now() - 3600, &body);
+    let (status, text) = post_body(address, Some(stale), body.clone()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(text.contains("old"), "{text}");
+    // A valid signature over another body does not carry over.
+    let other = sign(SECRET, now(), b"{}");
+    let (status, _) = post_body(address, Some(other), body).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(recorder.calls().is_empty());
+}
+
+#[tokio::test]
+async fn an_oversized_body_gets_413() {
+    let recorder = Recorder::default();
+    let address = receiver(recorder.clone(), 4 * 1024).await;
+    let body = example("product.updated").into_bytes();
+    assert!(body.len() > 4 * 1024, "the example must exceed the limit for this test");
+    let (status, _) = post_signed(address, &body).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(recorder.calls().is_empty());
+}
+
+#[tokio::test]
+async fn an_unknown_event_with_a_valid_signature_reaches_the_unknown_hook() {
+    let recorder = Recorder::default();
+    let address = receiver(recorder.clone(), 256 * 1024).await;
+    let body =
+        br#"{"timestamp":1730000000,"version":"v1","event":"example.not_an_event","data":{"x":1}}"#;
+    let (status, _) = post_signed(address, body).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(recorder.calls(), vec![("unknown_event", "example.not_an_event".to_owned())]);
+}
+
+#[tokio::test]
+async fn a_verified_but_invalid_body_gets_400_naming_the_path() {
+    let recorder = Recorder::default();
+    let address = receiver(recorder.clone(), 256 * 1024).await;
+    let body = example("payment.completed").replacen(
+        "\"paymentId\": ",
+        "\"paymentId\": \"x\", \"ignored\": ",
+        1,
+    );
+    let (status, text) = post_signed(address, body.as_bytes()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+    assert!(text.contains("data.paymentId") && text.contains("payment.completed"), "{text}");
+    let (status, _) = post_signed(address, b"not json").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(recorder.calls().is_empty());
+}
+
+#[tokio::test]
+async fn a_failing_handler_gets_500_so_steppay_retries() {
+    let address = receiver(FailingPayments, 256 * 1024).await;
+    let (status, text) = post_signed(address, example("payment.completed").as_bytes()).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(!text.contains("ledger"), "the handler's error stays inside: {text}");
+    let (status, _) = post_signed(address, example("order.created").as_bytes()).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn only_post_is_allowed() {
+    let address = receiver(Recorder::default(), 256 * 1024).await;
+    let response = client().get(format!("http://{address}{PATH}")).send().await.expect("request");
+    assert_eq!(response.status().as_u16(), 405);
+}
+
+#[tokio::test]
+async fn the_extractor_serves_a_route_of_your_own() {
+    async fn receive(VerifiedWebhook { webhook, fingerprint }: VerifiedWebhook) -> String {
+        let kind = match webhook.event {
+            Event::OrderCreated(order) => format!("order {}", order.id),
+            other => other.as_str().to_owned(),
+        };
+        format!("{kind} {fingerprint}")
+    }
+    let verifier = Verifier::new([SECRET]).expect("secret");
+    let address = serve(Router::new().route(PATH, post(receive)).with_state(verifier)).await;
+    let body = example("order.created");
+    let (status, text) = post_signed(address, body.as_bytes()).await;
+    assert_eq!(status, StatusCode::OK);
+    let fingerprint = steppay_webhooks::verify::Fingerprint::of(body.as_bytes());
+    assert!(text.starts_with("order ") && text.ends_with(&fingerprint.to_string()), "{text}");
+    let (status, _) =
+        post_body(address, Some("timestamp=1,key=AAAA".into()), body.into_bytes()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
