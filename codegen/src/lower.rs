@@ -375,31 +375,27 @@ impl Lowerer {
         ty: TypeRef,
     ) -> Option<TypeRef> {
         let location = file.locate(scope, ("type", written), 0);
-        if let Some(name) = ty.named() {
-            if !self.type_kinds.contains_key(name) {
-                let known: Vec<&str> = self
-                    .type_kinds
-                    .keys()
-                    .map(String::as_str)
-                    .chain(SCALARS.iter().copied())
-                    .collect();
-                let diagnostic = Diagnostic::new(location, format!("unknown type `{name}`"))
-                    .suggest(name, known);
-                self.error(diagnostic);
-                return None;
-            }
+        if let Some(name) = ty.named()
+            && !self.type_kinds.contains_key(name)
+        {
+            let known: Vec<&str> =
+                self.type_kinds.keys().map(String::as_str).chain(SCALARS.iter().copied()).collect();
+            let diagnostic =
+                Diagnostic::new(location, format!("unknown type `{name}`")).suggest(name, known);
+            self.error(diagnostic);
+            return None;
         }
-        if let TypeRef::List(inner) | TypeRef::Map(inner) = &ty {
-            if matches!(
+        if let TypeRef::List(inner) | TypeRef::Map(inner) = &ty
+            && matches!(
                 **inner,
                 TypeRef::Decimal | TypeRef::LocalDateTime | TypeRef::List(_) | TypeRef::Map(_)
-            ) {
-                self.error(
-                    Diagnostic::new(location, format!("`{written}` is not supported"))
-                        .with_hint("Decimal, LocalDateTime and nested containers may only be a field's type directly; wrap them in a struct"),
-                );
-                return None;
-            }
+            )
+        {
+            self.error(
+                Diagnostic::new(location, format!("`{written}` is not supported"))
+                    .with_hint("Decimal, LocalDateTime and nested containers may only be a field's type directly; wrap them in a struct"),
+            );
+            return None;
         }
         Some(ty)
     }

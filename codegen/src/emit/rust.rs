@@ -330,10 +330,10 @@ fn rust_type(
             quote! { BTreeMap<String, #value> }
         }
         TypeRef::Named(name) => {
-            if let Some(target) = catalogue.type_named(name) {
-                if target.module != module {
-                    uses.siblings.insert((target.module.clone(), name.clone()));
-                }
+            if let Some(target) = catalogue.type_named(name)
+                && target.module != module
+            {
+                uses.siblings.insert((target.module.clone(), name.clone()));
             }
             let name = ident(name);
             quote! { #name }
