@@ -32,9 +32,13 @@ fn synthetic(events: usize) -> Input {
         writeln!(catalogue, "  - type: d{d}.event_{e}\n    name: {{ ko: 이벤트 {e}, en: Event {e} }}\n    schema: Payload{e}").ok();
         let field = |name: &str, ty: &str, nullable: bool| {
             let nullable = if nullable { "\n        nullable: true" } else { "" };
-            format!("      - name: {name}\n        type: {ty}{nullable}\n        description: {{ ko: 필드, en: A field }}\n")
+            format!(
+                "      - name: {name}\n        type: {ty}{nullable}\n        description: {{ ko: 필드, en: A field }}\n"
+            )
         };
-        let mut payload = format!("  - name: Payload{e}\n    description: {{ ko: 페이로드, en: A payload }}\n    fields:\n");
+        let mut payload = format!(
+            "  - name: Payload{e}\n    description: {{ ko: 페이로드, en: A payload }}\n    fields:\n"
+        );
         for (name, ty, nullable) in [
             ("id", "Long".to_owned(), false),
             ("code", "String".to_owned(), true),
@@ -48,27 +52,43 @@ fn synthetic(events: usize) -> Input {
             payload.push_str(&field(name, &ty, nullable));
         }
         files[d].push_str(&payload);
-        let mut detail = format!("  - name: Detail{e}\n    description: {{ ko: 상세, en: A detail }}\n    fields:\n");
+        let mut detail = format!(
+            "  - name: Detail{e}\n    description: {{ ko: 상세, en: A detail }}\n    fields:\n"
+        );
         for (name, ty) in [("count", "Int"), ("label", "String"), ("enabled", "Boolean")] {
             detail.push_str(&field(name, ty, false));
         }
         files[d].push_str(&detail);
-        enums[d].push_str(&format!("  - name: Status{e}\n    description: {{ ko: 상태, en: A status }}\n    values:\n"));
+        enums[d].push_str(&format!(
+            "  - name: Status{e}\n    description: {{ ko: 상태, en: A status }}\n    values:\n"
+        ));
         for value in ["ACTIVE", "PAUSED", "CANCELED", "EXPIRED", "PENDING_PAYMENT"] {
-            writeln!(enums[d], "      - value: {value}\n        description: {{ ko: 값, en: A value }}").ok();
+            writeln!(
+                enums[d],
+                "      - value: {value}\n        description: {{ ko: 값, en: A value }}"
+            )
+            .ok();
         }
     }
     Input {
         events: SourceFile::new("schema/events.yaml", catalogue),
         types: (0..domains)
-            .map(|d| SourceFile::new(format!("schema/types/d{d}.yaml"), format!("{}{}", files[d], enums[d])))
+            .map(|d| {
+                SourceFile::new(
+                    format!("schema/types/d{d}.yaml"),
+                    format!("{}{}", files[d], enums[d]),
+                )
+            })
             .collect(),
     }
 }
 
 fn scaling(c: &mut Criterion) {
     let mut group = c.benchmark_group("generator");
-    group.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(5));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(5));
     for events in [30, 300, 3000] {
         let input = synthetic(events);
         let output = codegen::generate(&input).unwrap_or_else(|e| panic!("{e}"));
@@ -85,7 +105,9 @@ fn scaling(c: &mut Criterion) {
             b.iter(|| codegen::generate(black_box(input)).expect("valid"));
         });
         group.bench_with_input(BenchmarkId::new("format", events), &rust, |b, rust| {
-            b.iter(|| rust.iter().map(|file| prettyplease::unparse(black_box(file)).len()).sum::<usize>());
+            b.iter(|| {
+                rust.iter().map(|file| prettyplease::unparse(black_box(file)).len()).sum::<usize>()
+            });
         });
     }
     group.finish();

@@ -93,8 +93,12 @@ fn data_first(body: &Value) -> Vec<u8> {
 
 fn floor_for(name: &str, body: &[u8]) {
     match name {
-        "small_usage" => drop(black_box(serde_json::from_slice::<Floor<Usage>>(body).expect("floor"))),
-        "medium_payment" => drop(black_box(serde_json::from_slice::<Floor<Payment>>(body).expect("floor"))),
+        "small_usage" => {
+            drop(black_box(serde_json::from_slice::<Floor<Usage>>(body).expect("floor")))
+        }
+        "medium_payment" => {
+            drop(black_box(serde_json::from_slice::<Floor<Payment>>(body).expect("floor")))
+        }
         _ => drop(black_box(serde_json::from_slice::<Floor<Order>>(body).expect("floor"))),
     }
 }
@@ -109,7 +113,8 @@ fn naive_for(name: &str, body: &[u8]) {
 
 fn parse(c: &mut Criterion) {
     let secret = "whsec_bench";
-    let verifier = Verifier::new([secret]).expect("secret").tolerance(Duration::from_secs(u64::MAX / 4));
+    let verifier =
+        Verifier::new([secret]).expect("secret").tolerance(Duration::from_secs(u64::MAX / 4));
     for (name, value) in bodies() {
         let event_first = serde_json::to_vec(&value).expect("JSON");
         let reordered = data_first(&value);
@@ -120,11 +125,15 @@ fn parse(c: &mut Criterion) {
         let mut group = c.benchmark_group(name);
         group.throughput(Throughput::Bytes(event_first.len() as u64));
         for (order, body) in [("event_first", &event_first), ("data_first", &reordered)] {
-            group.bench_with_input(BenchmarkId::new("floor", order), body, |b, body| b.iter(|| floor_for(name, body)));
+            group.bench_with_input(BenchmarkId::new("floor", order), body, |b, body| {
+                b.iter(|| floor_for(name, body))
+            });
             group.bench_with_input(BenchmarkId::new("ours", order), body, |b, body| {
                 b.iter(|| Webhook::from_slice(black_box(body)).expect("parses"));
             });
-            group.bench_with_input(BenchmarkId::new("naive", order), body, |b, body| b.iter(|| naive_for(name, body)));
+            group.bench_with_input(BenchmarkId::new("naive", order), body, |b, body| {
+                b.iter(|| naive_for(name, body))
+            });
         }
         group.bench_function("ours_and_dispatch", |b| {
             b.iter(|| {
@@ -134,7 +143,11 @@ fn parse(c: &mut Criterion) {
         });
         let header = sign(secret, value["timestamp"].as_i64().expect("timestamp"), &event_first);
         group.bench_function("verify_and_parse", |b| {
-            b.iter(|| verifier.verify_and_parse(Some(black_box(&header)), black_box(&event_first)).expect("valid"));
+            b.iter(|| {
+                verifier
+                    .verify_and_parse(Some(black_box(&header)), black_box(&event_first))
+                    .expect("valid")
+            });
         });
         group.finish();
     }
