@@ -80,6 +80,7 @@ fn synthetic(events: usize) -> Input {
                 )
             })
             .collect(),
+        examples: Vec::new(),
     }
 }
 

@@ -4,13 +4,15 @@
 //! ```text
 //!  schema/events.yaml ─┐  1. yaml     2. lower            3. emit
 //!  schema/types/*.yaml ┴─▶ YAML mirror ─▶ Catalogue model ─┬─▶ Rust      generated/src/generated/
-//!                        (shape)      (meaning)          ├─▶ Markdown  generated/docs/
-//!                                                        └─▶ JSON Schema generated/schema/
+//!                        (shape)      (meaning)   ▲      ├─▶ Markdown  generated/docs/
+//!  schema/examples/ ──────────────────────────────┘      └─▶ JSON Schema generated/schema/
+//!                                   (each parses as its event)
 //! ```
 //!
 //! 1. [`yaml`] mirrors the files with serde types and checks their shape.
 //! 2. [`lower`] checks meaning (unique names, references that resolve, valid Rust names) and
-//!    builds the [`Catalogue`], which knows nothing of YAML.
+//!    builds the [`Catalogue`], which knows nothing of YAML; [`examples`] then reads every
+//!    example delivery against it.
 //! 3. One emitter per output reads the catalogue.
 //!
 //! This crate does no I/O: [`generate`] takes the texts and returns the files or every mistake
@@ -19,6 +21,7 @@
 
 mod diagnostic;
 mod emit;
+mod examples;
 mod lower;
 mod model;
 mod names;
@@ -42,6 +45,9 @@ pub struct Input {
     pub events: SourceFile,
     /// `schema/types/*.yaml`: the data schemas, in any order (they are sorted by path).
     pub types: Vec<SourceFile>,
+    /// `schema/examples/**/*.json`: example deliveries, each checked to parse as its event. A
+    /// file directly in `schema/examples/` is named after its event type.
+    pub examples: Vec<SourceFile>,
 }
 
 /// The generated files, by path relative to the repository root.
@@ -59,7 +65,13 @@ pub struct Output {
 pub fn load(input: &Input) -> Result<Catalogue, Diagnostics> {
     let mut input = input.clone();
     input.types.sort_by(|a, b| a.path.cmp(&b.path));
-    lower::lower(&input)
+    input.examples.sort_by(|a, b| a.path.cmp(&b.path));
+    let catalogue = lower::lower(&input)?;
+    let mut diagnostics = Diagnostics::new(&input.examples.iter().collect::<Vec<_>>());
+    for diagnostic in examples::check(&catalogue, &input.examples) {
+        diagnostics.push(diagnostic);
+    }
+    if diagnostics.is_empty() { Ok(catalogue) } else { Err(diagnostics.finish()) }
 }
 
 /// Checks the catalogue and emits every generated file.

@@ -6,17 +6,19 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::Input;
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Diagnostic, Diagnostics, closest};
 use crate::model::{
     Catalogue, Domain, EnumDef, EnumValue, EventDef, FieldDef, StructDef, Text, TypeDef, TypeKind,
     TypeRef,
 };
-use crate::names::{escape_keyword, is_identifier, pascal_case, snake_case};
-use crate::source::SourceFile;
+use crate::names::{
+    escape_keyword, is_identifier, is_keyword, is_unraw_keyword, pascal_case, snake_case,
+};
+use crate::source::{Location, SourceFile};
 use crate::yaml::{self, EventsFile, TextYaml, TypesFile};
 
-/// Names the generated crate defines itself, which a catalogue type must not take.
-const RESERVED_TYPE_NAMES: &[&str] = &[
+/// The crate's own type names, which a catalogue type must not take.
+const CRATE_TYPE_NAMES: &[&str] = &[
     "Event",
     "EventType",
     "Handler",
@@ -25,7 +27,33 @@ const RESERVED_TYPE_NAMES: &[&str] = &[
     "Unrecognized",
     "Webhook",
     "ParseError",
+    "ParseErrorKind",
     "ParseEventTypeError",
+    "Redacted",
+];
+
+/// Names the generated modules use unqualified (imported, or from Rust's prelude), which a
+/// catalogue type of the same name would shadow.
+const SHADOWED_NAMES: &[&str] = &[
+    "BTreeMap",
+    "NaiveDateTime",
+    "Serialize",
+    "Serializer",
+    "Deserialize",
+    "Deserializer",
+    "FromStr",
+    "From",
+    "Future",
+    "Box",
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "Vec",
+    "Send",
+    "Sync",
 ];
 
 /// Module names the generated crate uses itself, which a types file must not take.
@@ -34,6 +62,9 @@ const RESERVED_MODULES: &[&str] = &["event", "handler", "types", "mod"];
 /// The catch-all variant of every open enum.
 const CATCH_ALL_VARIANT: &str = "Unrecognized";
 
+/// The handler method for event types the crate does not know.
+const UNKNOWN_EVENT_METHOD: &str = "unknown_event";
+
 const SCALARS: &[&str] = &["Long", "Int", "Decimal", "Boolean", "String", "LocalDateTime"];
 
 pub(crate) fn lower(input: &Input) -> Result<Catalogue, Diagnostics> {
@@ -41,14 +72,15 @@ pub(crate) fn lower(input: &Input) -> Result<Catalogue, Diagnostics> {
     let mut diagnostics = Diagnostics::new(&sources);
 
     // Shape first: without it there is nothing to check for meaning.
-    let events = yaml::parse::<EventsFile>(&input.events).map_err(|d| diagnostics.push(d));
+    let events = yaml::parse::<EventsFile>(&input.events);
     let mut types_files = Vec::new();
     for file in &input.types {
         match yaml::parse::<TypesFile>(file) {
             Ok(parsed) => types_files.push((file, parsed)),
-            Err(d) => diagnostics.push(d),
+            Err(found) => found.into_iter().for_each(|d| diagnostics.push(d)),
         }
     }
+    let events = events.map_err(|found| found.into_iter().for_each(|d| diagnostics.push(d)));
     let Ok(events) = events else { return Err(diagnostics.finish()) };
     if !diagnostics.is_empty() {
         return Err(diagnostics.finish());
@@ -77,11 +109,22 @@ impl Lowerer {
         self.diagnostics.push(diagnostic);
     }
 
-    fn text(&mut self, file: &SourceFile, scope: &[(&str, &str)], text: &TextYaml) -> Text {
+    /// Checks the text under `key` (`name`, `description`) of the entry at `scope`, which is
+    /// `what` (e.g. "event `order.created`").
+    fn text(
+        &mut self,
+        file: &SourceFile,
+        scope: &[(&str, &str)],
+        (key, what): (&str, &str),
+        text: &TextYaml,
+    ) -> Text {
         for (lang, value) in [("ko", &text.ko), ("en", &text.en)] {
             if value.trim().is_empty() {
-                let location = file.locate(scope, (lang, value), 0);
-                self.error(Diagnostic::new(location, format!("empty `{lang}` text")));
+                let location = file.locate_key(scope, key);
+                self.error(
+                    Diagnostic::new(location, format!("empty `{lang}` text in `{key}` of {what}"))
+                        .with_hint("every text is written in Korean (`ko`) and English (`en`)"),
+                );
             }
         }
         Text { ko: text.ko.trim().to_owned(), en: text.en.trim().to_owned() }
@@ -93,6 +136,7 @@ impl Lowerer {
         for domain in &yaml.domains {
             let location =
                 file.locate(&[], ("id", &domain.id), usize::from(seen.contains(&domain.id)));
+            let first = file.locate(&[], ("id", &domain.id), 0);
             if !is_segment(&domain.id) {
                 self.error(
                     Diagnostic::new(location.clone(), format!("domain id `{}` is not a lowercase identifier", domain.id))
@@ -100,10 +144,14 @@ impl Lowerer {
                 );
             }
             if !seen.insert(domain.id.clone()) {
-                self.error(Diagnostic::new(location, format!("duplicate domain `{}`", domain.id)));
+                self.error(
+                    Diagnostic::new(location, format!("duplicate domain `{}`", domain.id))
+                        .with_hint(format!("`{}` is first declared at {first}", domain.id)),
+                );
                 continue;
             }
-            let name = self.text(file, &[("id", &domain.id)], &domain.name);
+            let what = format!("domain `{}`", domain.id);
+            let name = self.text(file, &[("id", &domain.id)], ("name", &what), &domain.name);
             domains.push(Domain { id: domain.id.clone(), name });
         }
         domains
@@ -124,10 +172,11 @@ impl Lowerer {
             let location = file.locate(&[], ("type", event_type), *occurrence);
             *occurrence += 1;
             if *occurrence > 1 {
-                self.error(Diagnostic::new(
-                    location,
-                    format!("duplicate event type `{event_type}`"),
-                ));
+                let first = file.locate(&[], ("type", event_type), 0);
+                self.error(
+                    Diagnostic::new(location, format!("duplicate event type `{event_type}`"))
+                        .with_hint(format!("`{event_type}` is first declared at {first}")),
+                );
                 continue;
             }
             let scope = [("type", event_type)];
@@ -141,15 +190,17 @@ impl Lowerer {
             }
             let domain = segments[0];
             if !domains.iter().any(|d| d.id == domain) {
+                let declare = format!("declare `{domain}` under `domains:` or fix the event type");
+                let hint = match closest(domain, domains.iter().map(|d| d.id.as_str())) {
+                    Some(known) => format!("did you mean `{known}`? Otherwise {declare}"),
+                    None => declare,
+                };
                 self.error(
                     Diagnostic::new(
                         location.clone(),
                         format!("event type `{event_type}` is in undeclared domain `{domain}`"),
                     )
-                    .suggest(domain, domains.iter().map(|d| d.id.as_str()))
-                    .with_hint(format!(
-                        "declare `{domain}` under `domains:` or fix the event type"
-                    )),
+                    .with_hint(hint),
                 );
             }
             match self.type_kinds.get(&event.schema) {
@@ -183,19 +234,31 @@ impl Lowerer {
                                 event.schema
                             ),
                         )
+                        .with_hint("`schema` names a struct declared in schema/types/")
                         .suggest(&event.schema, known.iter().map(String::as_str)),
                     );
                 }
             }
             let variant = pascal_case(event_type);
+            let method = snake_case(event_type);
+            if method == UNKNOWN_EVENT_METHOD {
+                self.error(
+                    Diagnostic::new(location.clone(), format!("event type `{event_type}` would take the handler method `{method}`"))
+                        .with_hint("`Handler::unknown_event` is kept for event types the crate does not know; choose another event type"),
+                );
+            }
             if let Some(other) = variants.insert(variant.clone(), event_type.to_owned()) {
                 self.error(Diagnostic::new(
                     location.clone(),
                     format!("event types `{other}` and `{event_type}` both become the Rust name `{variant}`"),
                 ).with_hint("rename one of them"));
             }
-            let name = self.text(file, &scope, &event.name);
-            let description = event.description.as_ref().map(|d| self.text(file, &scope, d));
+            let what = format!("event `{event_type}`");
+            let name = self.text(file, &scope, ("name", &what), &event.name);
+            let description = event
+                .description
+                .as_ref()
+                .map(|d| self.text(file, &scope, ("description", &what), d));
             events.push(EventDef {
                 event_type: event_type.to_owned(),
                 domain: domain.to_owned(),
@@ -204,7 +267,7 @@ impl Lowerer {
                 description,
                 note: event.note.clone(),
                 deprecated: event.deprecated.clone(),
-                method: snake_case(event_type),
+                method,
                 variant,
             });
         }
@@ -213,27 +276,34 @@ impl Lowerer {
 
     fn types(&mut self, files: &[(&SourceFile, TypesFile)]) -> Vec<TypeDef> {
         // Names first, so that references can be checked in any order.
-        let mut declared: BTreeMap<String, String> = BTreeMap::new();
+        let mut declared: BTreeMap<String, Location> = BTreeMap::new();
         let mut modules = BTreeSet::new();
         for (file, parsed) in files {
             let module = module_name(&file.path);
-            if !is_segment(&module) || RESERVED_MODULES.contains(&module.as_str()) {
+            // Other keywords (`type.yaml`) become raw identifiers (`mod r#type;`).
+            if !is_segment(&module)
+                || RESERVED_MODULES.contains(&module.as_str())
+                || is_unraw_keyword(&module)
+            {
                 self.error(
                     Diagnostic::new(
                         file.start(),
                         format!("`{}` cannot name a Rust module `{module}`", file.path),
                     )
                     .with_hint(format!(
-                        "rename the file; names must be lowercase identifiers other than {}",
+                        "rename the file: its name becomes the module name, a lowercase identifier other than {}, `self`, `super` and `crate`",
                         quoted(RESERVED_MODULES)
                     )),
                 );
             }
             if !modules.insert(module.clone()) {
-                self.error(Diagnostic::new(
-                    file.start(),
-                    format!("two types files map to the module `{module}`"),
-                ));
+                self.error(
+                    Diagnostic::new(
+                        file.start(),
+                        format!("two types files map to the module `{module}`"),
+                    )
+                    .with_hint("rename one of the files"),
+                );
             }
             let names = parsed
                 .structs
@@ -248,27 +318,57 @@ impl Lowerer {
                 if let Some(first) = declared.get(name) {
                     self.error(
                         Diagnostic::new(location, format!("duplicate type `{name}`"))
-                            .with_hint(format!("`{name}` is already declared in {first}")),
+                            .with_hint(format!("`{name}` is first declared at {first}")),
                     );
                     continue;
                 }
-                if !is_identifier(name) || !name.starts_with(|c: char| c.is_ascii_uppercase()) {
-                    self.error(Diagnostic::new(
-                        location.clone(),
-                        format!("type name `{name}` is not a PascalCase Rust identifier"),
-                    ));
-                }
-                if RESERVED_TYPE_NAMES.contains(&name.as_str())
-                    || SCALARS.contains(&name.as_str())
-                    || name == "List"
-                    || name == "Map"
-                {
+                if is_keyword(name) {
                     self.error(
-                        Diagnostic::new(location, format!("type name `{name}` is reserved"))
-                            .with_hint("the generated crate or the type syntax uses this name; choose another"),
+                        Diagnostic::new(location.clone(), format!("type name `{name}` is a Rust keyword"))
+                            .with_hint("type names are only Rust names (StepPay never sends them); choose another"),
+                    );
+                } else if !is_identifier(name)
+                    || !name.starts_with(|c: char| c.is_ascii_uppercase())
+                {
+                    let example = pascal_case(name);
+                    let example = if is_identifier(&example)
+                        && !example.starts_with(|c: char| c.is_ascii_digit())
+                    {
+                        example
+                    } else {
+                        "OrderItem".to_owned()
+                    };
+                    self.error(
+                        Diagnostic::new(
+                            location.clone(),
+                            format!("type name `{name}` is not a PascalCase Rust identifier"),
+                        )
+                        .with_hint(format!(
+                            "write ASCII letters and digits in PascalCase, e.g. `{example}`"
+                        )),
                     );
                 }
-                declared.insert(name.clone(), file.path.clone());
+                let reserved = if CRATE_TYPE_NAMES.contains(&name.as_str()) {
+                    Some(format!("the crate has its own `{name}`"))
+                } else if SHADOWED_NAMES.contains(&name.as_str()) {
+                    Some(format!(
+                        "the generated code uses Rust's `{name}`, which this type would shadow"
+                    ))
+                } else if SCALARS.contains(&name.as_str()) || name == "List" || name == "Map" {
+                    Some(format!("`{name}` is a type of the catalogue's own syntax"))
+                } else {
+                    None
+                };
+                if let Some(why) = reserved {
+                    self.error(
+                        Diagnostic::new(
+                            location.clone(),
+                            format!("type name `{name}` is reserved"),
+                        )
+                        .with_hint(format!("{why}; choose another name")),
+                    );
+                }
+                declared.insert(name.clone(), location);
                 self.type_kinds.insert(name.clone(), is_struct);
             }
         }
@@ -278,7 +378,9 @@ impl Lowerer {
             let module = module_name(&file.path);
             for item in &parsed.structs {
                 let scope = [("name", item.name.as_str())];
-                let description = self.text(file, &scope, &item.description);
+                let what = format!("struct `{}`", item.name);
+                let description =
+                    self.text(file, &scope, ("description", &what), &item.description);
                 let fields = self.fields(file, &item.name, &item.fields);
                 types.push(TypeDef {
                     name: item.name.clone(),
@@ -291,7 +393,9 @@ impl Lowerer {
             }
             for item in &parsed.enums {
                 let scope = [("name", item.name.as_str())];
-                let description = self.text(file, &scope, &item.description);
+                let what = format!("enum `{}`", item.name);
+                let description =
+                    self.text(file, &scope, ("description", &what), &item.description);
                 let values = self.enum_values(file, &item.name, &item.values);
                 types.push(TypeDef {
                     name: item.name.clone(),
@@ -324,15 +428,20 @@ impl Lowerer {
             let location = file.locate(&[("name", owner)], ("name", json), *occurrence);
             *occurrence += 1;
             if *occurrence > 1 {
-                self.error(Diagnostic::new(
-                    location,
-                    format!("duplicate field `{json}` in `{owner}`"),
-                ));
+                let first = file.locate(&[("name", owner)], ("name", json), 0);
+                self.error(
+                    Diagnostic::new(location, format!("duplicate field `{json}` in `{owner}`"))
+                        .with_hint(format!("`{owner}.{json}` is first declared at {first}")),
+                );
                 continue;
             }
+            // A keyword is fine: `type` becomes `r#type`, `self` becomes `self_`.
             let rust_name = escape_keyword(snake_case(json));
-            if !is_identifier(rust_name.trim_start_matches("r#")) && !rust_name.starts_with("r#") {
-                self.error(Diagnostic::new(location.clone(), format!("field `{json}` of `{owner}` does not make a Rust identifier (`{rust_name}`)")));
+            if !rust_name.starts_with("r#") && !is_identifier(&rust_name) {
+                self.error(
+                    Diagnostic::new(location.clone(), format!("field `{json}` of `{owner}` does not make a Rust identifier (`{rust_name}`)"))
+                        .with_hint("the Rust name is the JSON key in snake_case, so the key must start with an ASCII letter and hold only ASCII letters, digits and separators"),
+                );
             }
             if let Some(other) = rust_names.insert(rust_name.clone(), json) {
                 self.error(
@@ -351,13 +460,15 @@ impl Lowerer {
                     None
                 }
             };
-            let description = self.text(file, &scope, &field.description);
+            let what = format!("field `{owner}.{json}`");
+            let description = self.text(file, &scope, ("description", &what), &field.description);
             if let Some(ty) = ty {
                 out.push(FieldDef {
                     json_name: json.to_owned(),
                     rust_name,
                     ty,
                     nullable: field.nullable,
+                    sensitive: field.sensitive,
                     description,
                     note: field.note.clone(),
                 });
@@ -380,8 +491,9 @@ impl Lowerer {
         {
             let known: Vec<&str> =
                 self.type_kinds.keys().map(String::as_str).chain(SCALARS.iter().copied()).collect();
-            let diagnostic =
-                Diagnostic::new(location, format!("unknown type `{name}`")).suggest(name, known);
+            let diagnostic = Diagnostic::new(location, format!("unknown type `{name}`"))
+                .with_hint("declare it in schema/types/, or use Long, Int, Decimal, Boolean, String or LocalDateTime")
+                .suggest(name, known);
             self.error(diagnostic);
             return None;
         }
@@ -408,7 +520,11 @@ impl Lowerer {
     ) -> Vec<EnumValue> {
         if values.is_empty() {
             let location = file.locate(&[], ("name", owner), 0);
-            self.error(Diagnostic::new(location, format!("enum `{owner}` has no values")));
+            self.error(
+                Diagnostic::new(location, format!("enum `{owner}` has no values")).with_hint(
+                    "list the values StepPay documents; values added later are accepted anyway",
+                ),
+            );
         }
         let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
         let mut variants: BTreeMap<String, &str> = BTreeMap::new();
@@ -419,15 +535,23 @@ impl Lowerer {
             let location = file.locate(&[("name", owner)], ("value", text), *occurrence);
             *occurrence += 1;
             if *occurrence > 1 {
-                self.error(Diagnostic::new(
-                    location,
-                    format!("duplicate value `{text}` in enum `{owner}`"),
-                ));
+                let first = file.locate(&[("name", owner)], ("value", text), 0);
+                self.error(
+                    Diagnostic::new(
+                        location,
+                        format!("duplicate value `{text}` in enum `{owner}`"),
+                    )
+                    .with_hint(format!("`{text}` is first listed at {first}")),
+                );
                 continue;
             }
-            let variant = pascal_case(text);
+            // `SELF` is fine: its variant is `Self_`.
+            let variant = escape_keyword(pascal_case(text));
             if !is_identifier(&variant) {
-                self.error(Diagnostic::new(location.clone(), format!("value `{text}` of `{owner}` does not make a Rust variant name (`{variant}`)")));
+                self.error(
+                    Diagnostic::new(location.clone(), format!("value `{text}` of `{owner}` does not make a Rust variant name (`{variant}`)"))
+                        .with_hint("the variant is the value in PascalCase, so the value must start with an ASCII letter and hold only ASCII letters, digits and separators"),
+                );
             } else if variant == CATCH_ALL_VARIANT {
                 self.error(
                     Diagnostic::new(location.clone(), format!("value `{text}` of `{owner}` would take the name of the catch-all variant `{CATCH_ALL_VARIANT}`"))
@@ -435,10 +559,18 @@ impl Lowerer {
                 );
             }
             if let Some(other) = variants.insert(variant.clone(), text) {
-                self.error(Diagnostic::new(location.clone(), format!("values `{other}` and `{text}` of `{owner}` both become the variant `{variant}`")));
+                self.error(
+                    Diagnostic::new(location.clone(), format!("values `{other}` and `{text}` of `{owner}` both become the variant `{variant}`"))
+                        .with_hint("values must stay distinct in PascalCase; they differ only in case or separators"),
+                );
             }
-            let description =
-                self.text(file, &[("name", owner), ("value", text)], &value.description);
+            let what = format!("value `{text}` of `{owner}`");
+            let description = self.text(
+                file,
+                &[("name", owner), ("value", text)],
+                ("description", &what),
+                &value.description,
+            );
             out.push(EnumValue {
                 value: text.to_owned(),
                 variant,
@@ -469,43 +601,58 @@ impl Lowerer {
             })
             .collect();
         for ty in types {
-            let mut path = vec![ty.name.as_str()];
-            if let Some((field, cycle)) = find_cycle(&direct, ty.name.as_str(), &mut path) {
-                let file = files.iter().find(|f| f.path == ty.source);
-                let location = file.map_or_else(
-                    || crate::source::Location { path: ty.source.clone(), line: 0, column: 0 },
-                    |f| f.locate(&[("name", &ty.name)], ("name", field), 0),
-                );
-                self.error(
-                    Diagnostic::new(location, format!("`{}` contains itself through {}", ty.name, cycle.join(" → ")))
-                        .with_hint("a struct cannot hold itself directly; make one field in the cycle a `List<…>`"),
-                );
+            let mut steps = Vec::new();
+            let mut dead = BTreeSet::new();
+            if !find_cycle(&direct, ty.name.as_str(), ty.name.as_str(), &mut steps, &mut dead) {
+                continue;
             }
+            let Some(&(_, field)) = steps.first() else { continue };
+            let file = files.iter().find(|f| f.path == ty.source);
+            let location = file.map_or_else(
+                || Location { path: ty.source.clone(), line: 0, column: 0 },
+                |f| f.locate(&[("name", &ty.name)], ("name", field), 0),
+            );
+            let cycle: Vec<String> = steps.iter().map(|(t, f)| format!("{t}.{f}")).collect();
+            self.error(
+                Diagnostic::new(
+                    location,
+                    format!(
+                        "struct `{}` contains itself: {} → {}",
+                        ty.name,
+                        cycle.join(" → "),
+                        ty.name
+                    ),
+                )
+                .with_hint(
+                    "a struct cannot hold itself directly; make one field in the cycle a `List<…>`",
+                ),
+            );
         }
     }
 }
 
-/// Depth-first search for a path back to `path[0]`; returns the first field taken and the cycle.
+/// Depth-first search from `at` back to `start` through fields of struct type, recording the
+/// `(type, field)` steps taken; `dead` holds types known not to lead back.
 fn find_cycle<'a>(
     direct: &BTreeMap<&'a str, Vec<(&'a str, &'a str)>>,
     at: &'a str,
-    path: &mut Vec<&'a str>,
-) -> Option<(&'a str, Vec<String>)> {
+    start: &'a str,
+    steps: &mut Vec<(&'a str, &'a str)>,
+    dead: &mut BTreeSet<&'a str>,
+) -> bool {
     for &(field, target) in direct.get(at).map(Vec::as_slice).unwrap_or_default() {
-        if target == path[0] {
-            let mut cycle: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
-            cycle.push(target.to_owned());
-            return Some((field, cycle));
+        steps.push((at, field));
+        if target == start {
+            return true;
         }
-        if !path.contains(&target) {
-            path.push(target);
-            if let Some((_, cycle)) = find_cycle(direct, target, path) {
-                return Some((field, cycle));
-            }
-            path.pop();
+        let on_path = steps.iter().any(|(t, _)| *t == target);
+        if !on_path && !dead.contains(target) && find_cycle(direct, target, start, steps, dead) {
+            return true;
         }
+        steps.pop();
     }
-    None
+    dead.insert(at);
+    false
 }
 
 /// Parses `List<Map<String, Foo>>` and friends.
@@ -533,7 +680,8 @@ fn parse_type(text: &str) -> Result<TypeRef, String> {
         "Boolean" => Ok(TypeRef::Boolean),
         "String" => Ok(TypeRef::String),
         "LocalDateTime" => Ok(TypeRef::LocalDateTime),
-        name if is_identifier(name) => Ok(TypeRef::Named(name.to_owned())),
+        // A keyword (`Self`) is read as a name; declaring a type of that name is the error.
+        name if is_identifier(name) || is_keyword(name) => Ok(TypeRef::Named(name.to_owned())),
         _ => Err(format!("cannot read the type `{text}`")),
     }
 }

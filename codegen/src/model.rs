@@ -104,6 +104,8 @@ pub struct FieldDef {
     pub ty: TypeRef,
     /// Whether the key may be absent or `null`.
     pub nullable: bool,
+    /// Whether it holds personal data: `Debug` prints a redaction marker instead of the value.
+    pub sensitive: bool,
     /// What it holds.
     pub description: Text,
     /// Evidence or quirks, in English.

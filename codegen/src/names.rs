@@ -88,8 +88,8 @@ pub(crate) fn serde_camel_case(field: &str) -> String {
     }
 }
 
-/// Makes `name` usable as a field, method or parameter name: a keyword becomes a raw identifier
-/// (`type` → `r#type`), or gets a trailing underscore where Rust allows no raw form (`self_`).
+/// Makes `name` usable as a Rust name: a keyword becomes a raw identifier (`type` → `r#type`), or
+/// gets a trailing underscore where Rust allows no raw form (`self_`, `Self_`).
 pub(crate) fn escape_keyword(name: String) -> String {
     if NOT_RAW.contains(&name.as_str()) {
         format!("{name}_")
@@ -98,6 +98,16 @@ pub(crate) fn escape_keyword(name: String) -> String {
     } else {
         name
     }
+}
+
+/// Whether `name` is a Rust keyword (`type`, `Self`, …).
+pub(crate) fn is_keyword(name: &str) -> bool {
+    KEYWORDS.contains(&name)
+}
+
+/// Whether `name` is a keyword that has no raw form either (`self`, `super`, `crate`, `Self`).
+pub(crate) fn is_unraw_keyword(name: &str) -> bool {
+    NOT_RAW.contains(&name)
 }
 
 /// Whether `name` is a valid (non-raw) Rust identifier that is not a keyword.
@@ -141,6 +151,7 @@ mod tests {
     fn escapes_keywords() {
         assert_eq!(escape_keyword("type".into()), "r#type");
         assert_eq!(escape_keyword("self".into()), "self_");
+        assert_eq!(escape_keyword(pascal_case("SELF")), "Self_");
         assert_eq!(escape_keyword("amount".into()), "amount");
     }
 }

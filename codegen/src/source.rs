@@ -65,6 +65,21 @@ impl SourceFile {
         target: (&str, &str),
         occurrence: usize,
     ) -> Location {
+        self.find(scope, |key, value| key == target.0 && value == target.1, occurrence)
+    }
+
+    /// Like [`SourceFile::locate`], for the first line with the key `key` whatever its value
+    /// (a flow mapping such as `name: { ko: …, en: … }`, say).
+    pub(crate) fn locate_key(&self, scope: &[(&str, &str)], key: &str) -> Location {
+        self.find(scope, |k, _| k == key, 0)
+    }
+
+    fn find(
+        &self,
+        scope: &[(&str, &str)],
+        matches: impl Fn(&str, &str) -> bool,
+        occurrence: usize,
+    ) -> Location {
         let entries = self.entries();
         let mut from = 0;
         let mut best = self.start();
@@ -80,37 +95,41 @@ impl SourceFile {
         }
         entries[from..]
             .iter()
-            .filter(|e| e.key == target.0 && e.value == target.1)
+            .filter(|e| matches(e.key, e.value))
             .nth(occurrence)
             .map_or(best, |e| self.at(e.line, e.column))
     }
 
     /// Every block-style `key: value` line, in order.
     fn entries(&self) -> Vec<Entry<'_>> {
-        let mut entries = Vec::new();
-        for (index, line) in self.text.lines().enumerate() {
-            let trimmed = line.trim_start();
-            let item = trimmed.strip_prefix("- ").map(str::trim_start).unwrap_or(trimmed);
-            let Some((key, rest)) = item.split_once(':') else { continue };
-            if key.is_empty() || key.starts_with('#') || key.contains(' ') {
-                continue;
-            }
-            let value = strip_comment(rest).trim();
-            let unquoted = value
-                .strip_prefix('"')
-                .and_then(|v| v.strip_suffix('"'))
-                .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
-                .unwrap_or(value);
-            let value_offset = line.len() - rest.len() + (rest.len() - rest.trim_start().len());
-            entries.push(Entry {
-                key,
-                value: unquoted,
-                line: index + 1,
-                column: line[..value_offset].chars().count() + 1,
-            });
-        }
-        entries
+        self.text
+            .lines()
+            .enumerate()
+            .filter_map(|(index, line)| {
+                let (key, value, column) = key_value(line)?;
+                Some(Entry { key, value, line: index + 1, column })
+            })
+            .collect()
     }
+}
+
+/// Reads a block-style line `key: value` or `- key: value`: the key, the value without quotes or
+/// a trailing comment, and the column (from 1) where the value starts.
+pub(crate) fn key_value(line: &str) -> Option<(&str, &str, usize)> {
+    let trimmed = line.trim_start();
+    let item = trimmed.strip_prefix("- ").map(str::trim_start).unwrap_or(trimmed);
+    let (key, rest) = item.split_once(':')?;
+    if key.is_empty() || key.starts_with('#') || key.contains(' ') {
+        return None;
+    }
+    let value = strip_comment(rest).trim();
+    let unquoted = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+        .unwrap_or(value);
+    let value_offset = line.len() - rest.len() + (rest.len() - rest.trim_start().len());
+    Some((key, unquoted, line[..value_offset].chars().count() + 1))
 }
 
 #[derive(Debug)]

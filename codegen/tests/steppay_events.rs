@@ -4,9 +4,13 @@
 //! row must appear in the catalogue with the same Korean name, domain and schema, and in the
 //! generated reference table. The catalogue may have more events than the page.
 
+mod support;
+
 use std::path::Path;
 
-use codegen::{Input, SourceFile};
+use codegen::Input;
+
+use crate::support::read_catalogue;
 
 struct Row {
     domain_ko: String,
@@ -40,24 +44,9 @@ fn steppay_rows() -> Vec<Row> {
     rows
 }
 
+/// The real catalogue, examples included.
 fn real_catalogue() -> Input {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let read =
-        |p: &Path| std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    let types = std::fs::read_dir(root.join("schema/types"))
-        .expect("schema/types")
-        .map(|e| e.expect("entry").path())
-        .map(|p| {
-            SourceFile::new(
-                format!("schema/types/{}", p.file_name().expect("name").to_string_lossy()),
-                read(&p),
-            )
-        })
-        .collect();
-    Input {
-        events: SourceFile::new("schema/events.yaml", read(&root.join("schema/events.yaml"))),
-        types,
-    }
+    read_catalogue(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema"))
 }
 
 #[test]

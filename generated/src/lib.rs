@@ -89,9 +89,25 @@
 //!   document a time zone; the evidence (ids that embed epoch milliseconds) points to UTC.
 //! - **Ids are typed as StepPay sends them**: `Payment.orderId` and the Cover ids are strings,
 //!   other ids are `i64`.
+//! - **Personal data stays out of logs**: `Debug` prints `<redacted>` for the fields the
+//!   catalogue marks sensitive (names, emails, phones, addresses, bank accounts, registration
+//!   numbers; the reference tables list them), and an unknown event's raw `data` is not printed.
+//!   Serialization is unchanged.
 //! - Payload structs are `#[non_exhaustive]`; in tests, build them from JSON.
 
 #![deny(missing_docs)]
+// A webhook body is untrusted input: nothing on the way from its bytes to a typed value may panic.
+// Tests are exempt (see clippy.toml's `allow-*-in-tests`).
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented,
+    clippy::indexing_slicing,
+    clippy::string_slice
+)]
 
 #[rustfmt::skip]
 mod generated;

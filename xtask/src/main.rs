@@ -1,8 +1,9 @@
 //! `cargo xtask gen [--check]`: the one place that reads `schema/` and writes `generated/`.
 //!
-//! The generator itself (`codegen`) does no I/O; this binary feeds it the YAML files and applies
-//! its output: files are written to a temporary name and renamed into place, unchanged files are
-//! left alone, and files the generator no longer produces are deleted from the folders it owns.
+//! The generator itself (`codegen`) does no I/O; this binary feeds it the YAML files and the
+//! example deliveries, and applies its output: files are written to a temporary name and renamed
+//! into place, unchanged files are left alone, and files the generator no longer produces are
+//! deleted from the folders it owns.
 
 use std::fmt;
 use std::fs;
@@ -123,7 +124,12 @@ fn read_input(root: &Path) -> Result<Input, Error> {
         .into_iter()
         .map(|name| read(format!("schema/types/{name}")))
         .collect::<Result<_, _>>()?;
-    Ok(Input { events, types })
+    let examples = files_under(root, "schema/examples")?
+        .into_iter()
+        .filter(|path| path.ends_with(".json"))
+        .map(read)
+        .collect::<Result<_, _>>()?;
+    Ok(Input { events, types, examples })
 }
 
 fn run_generator(root: &Path) -> Result<Output, Error> {
@@ -214,7 +220,11 @@ fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
     }
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temporary = path.with_file_name(format!(".{file_name}.xtask-tmp"));
-    fs::write(&temporary, contents).map_err(io_error(&temporary))?;
+    // On failure the temporary file goes too; a leftover would be an orphan for the next run.
+    fs::write(&temporary, contents).map_err(|source| {
+        let _ = fs::remove_file(&temporary);
+        Error::Io { path: temporary.clone(), source }
+    })?;
     fs::rename(&temporary, path).map_err(|source| {
         let _ = fs::remove_file(&temporary);
         Error::Io { path: path.to_path_buf(), source }
@@ -243,13 +253,11 @@ mod tests {
     /// A scratch repository holding a copy of the real `schema/` and nothing generated yet.
     fn scratch() -> tempfile::TempDir {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let from = workspace_root().join("schema");
-        fs::create_dir_all(dir.path().join("schema/types")).expect("mkdir");
-        fs::copy(from.join("events.yaml"), dir.path().join("schema/events.yaml")).expect("copy");
-        for entry in fs::read_dir(from.join("types")).expect("types") {
-            let entry = entry.expect("entry");
-            fs::copy(entry.path(), dir.path().join("schema/types").join(entry.file_name()))
-                .expect("copy");
+        let root = workspace_root();
+        for relative in files_under(&root, "schema").expect("list schema/") {
+            let to = dir.path().join(&relative);
+            fs::create_dir_all(to.parent().expect("a parent")).expect("mkdir");
+            fs::copy(root.join(&relative), to).expect("copy");
         }
         dir
     }
@@ -320,28 +328,60 @@ mod tests {
         assert_eq!(fs::metadata(&path).expect("metadata").modified().expect("mtime"), past);
     }
 
+    /// Every generated file with its modification time, to tell a rewrite from no write.
+    fn mtimes(root: &Path) -> BTreeMap<String, SystemTime> {
+        OWNED_DIRS
+            .iter()
+            .flat_map(|dir| files_under(root, dir).expect("list"))
+            .map(|path| {
+                let modified = fs::metadata(root.join(&path)).and_then(|m| m.modified());
+                (path, modified.expect("mtime"))
+            })
+            .collect()
+    }
+
     #[test]
     fn a_broken_catalogue_changes_nothing() {
-        let dir = scratch();
-        let root = dir.path();
-        generate(root).expect("generate");
-        let before = snapshot(root);
-        let events = root.join("schema/events.yaml");
-        let mut text = fs::read_to_string(&events).expect("read");
-        text.push_str("  - type: payment.example_only\n    name: { ko: 결제 환불, en: Refunded }\n    schema: Paymnet\n");
-        fs::write(&events, text).expect("write");
-        match generate(root) {
-            Err(Error::Catalogue(diagnostics)) => {
-                let rendered = diagnostics.to_string();
-                assert!(
-                    rendered.contains("unknown schema `Paymnet`")
-                        && rendered.contains("did you mean `Payment`?"),
-                    "{rendered}"
-                );
+        // (file, text appended to it, what the diagnostics must say)
+        let breakages: [(&str, &str, &[&str]); 3] = [
+            (
+                "schema/events.yaml",
+                "  - type: payment.example_only\n    name: { ko: 결제 환불, en: Refunded }\n    schema: Paymnet\n",
+                &["unknown schema `Paymnet`", "did you mean `Payment`?"],
+            ),
+            ("schema/types/payment.yaml", "  - name: [\n", &["invalid YAML"]),
+            (
+                "schema/examples/payment.completed.json",
+                "\n{}",
+                &["schema/examples/payment.completed.json", "trailing characters"],
+            ),
+        ];
+        for (path, appended, expected) in breakages {
+            let dir = scratch();
+            let root = dir.path();
+            generate(root).expect("generate");
+            // Every file a second in the past, so that a rewrite would show in its mtime.
+            let past = SystemTime::now() - Duration::from_secs(10);
+            for file in snapshot(root).keys() {
+                let handle = fs::File::options().write(true).open(root.join(file)).expect("open");
+                handle.set_modified(past).expect("set mtime");
             }
-            other => panic!("expected catalogue errors, got {other:?}"),
+            let (before, times) = (snapshot(root), mtimes(root));
+            let mut text = fs::read_to_string(root.join(path)).expect("read");
+            text.push_str(appended);
+            fs::write(root.join(path), text).expect("write");
+            match generate(root) {
+                Err(Error::Catalogue(diagnostics)) => {
+                    let rendered = Error::Catalogue(diagnostics).to_string();
+                    for part in expected.iter().chain(&["nothing under generated/ was changed"]) {
+                        assert!(rendered.contains(part), "{path}: {rendered}");
+                    }
+                }
+                other => panic!("{path}: expected catalogue errors, got {other:?}"),
+            }
+            assert_eq!(snapshot(root), before, "{path}: generated/ changed");
+            assert_eq!(mtimes(root), times, "{path}: a generated file was rewritten");
         }
-        assert_eq!(snapshot(root), before);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! Each file is self-contained (its nested types under `$defs`), so any validator can use it
 //! without resolving references across files. Enums list the documented values only: the files
 //! describe StepPay's documented contract, while the crate also accepts values added later.
+//! Properties that hold personal data carry the annotation `"x-sensitive": true`.
 
 use schemars::{Schema, json_schema};
 use serde_json::{Map, Value, json};
@@ -12,6 +13,9 @@ use super::{Files, SCHEMA_DIR, header};
 use crate::model::{Catalogue, Text, TypeDef, TypeKind, TypeRef};
 
 const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
+
+/// The annotation on a property that holds personal data (a field marked `sensitive`).
+const SENSITIVE: &str = "x-sensitive";
 
 /// A local date-time as StepPay writes it: no offset, 0 to 9 fraction digits.
 const LOCAL_DATE_TIME: &str = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$";
@@ -66,6 +70,10 @@ fn type_schema(ty: &TypeDef) -> Schema {
             for field in &def.fields {
                 let mut schema = field_schema(&field.ty, field.nullable);
                 schema.insert("description".into(), json!(describe(&field.description)));
+                if field.sensitive {
+                    // An annotation, not a constraint: tools that scrub logs can look for it.
+                    schema.insert(SENSITIVE.into(), json!(true));
+                }
                 properties.insert(field.json_name.clone(), schema.to_value());
                 if !field.nullable {
                     required.push(field.json_name.clone());

@@ -80,7 +80,10 @@ fn write_reference(catalogue: &Catalogue, out: &mut String) -> std::fmt::Result 
     writeln!(
         out,
         "Nullable fields may be absent or `null`; StepPay usually leaves them out. \
-         Enums are open: values not listed here are accepted and kept."
+         Enums are open: values not listed here are accepted and kept. \
+         Fields marked as personal data (names, contacts, addresses, account, card and \
+         registration numbers) print as `<redacted>` in the crate's `Debug` output; \
+         serialization writes them unchanged."
     )?;
     for ty in ordered_types(catalogue) {
         writeln!(out)?;
@@ -131,8 +134,8 @@ fn write_struct(
         writeln!(out, "The `data` of {}.", events.join(", "))?;
         writeln!(out)?;
     }
-    writeln!(out, "| Field | Type | Nullable | 설명 | Description | Values |")?;
-    writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
+    writeln!(out, "| Field | Type | Nullable | Personal data | 설명 | Description | Values |")?;
+    writeln!(out, "| --- | --- | --- | --- | --- | --- | --- |")?;
     for field in &def.fields {
         let mut description = cell(&field.description.en);
         if let Some(note) = &field.note {
@@ -140,10 +143,11 @@ fn write_struct(
         }
         writeln!(
             out,
-            "| `{}` | {} | {} | {} | {} | {} |",
+            "| `{}` | {} | {} | {} | {} | {} | {} |",
             field.json_name,
             type_cell(&field.ty),
             if field.nullable { "Yes" } else { "No" },
+            if field.sensitive { "Yes" } else { "No" },
             cell(&field.description.ko),
             description,
             values_cell(catalogue, &field.ty),

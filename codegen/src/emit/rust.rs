@@ -193,17 +193,22 @@ fn types_module(catalogue: &Catalogue, module: &str, types: &[&TypeDef]) -> Toke
 /// The `use` lines a types module needs, collected while emitting its items.
 #[derive(Default)]
 struct Uses {
+    fmt: bool,
     serde: bool,
     btree_map: bool,
     decimal: bool,
     date_time: bool,
     runtime: BTreeSet<&'static str>,
+    redacted: bool,
     siblings: BTreeSet<(String, String)>,
 }
 
 impl Uses {
     fn tokens(&self) -> TokenStream {
         let mut out = TokenStream::new();
+        if self.fmt {
+            out.extend(quote! { use std::fmt; });
+        }
         if self.btree_map {
             out.extend(quote! { use std::collections::BTreeMap; });
         }
@@ -220,10 +225,13 @@ impl Uses {
             let names = self.runtime.iter().map(|n| ident(n));
             out.extend(quote! { use crate::runtime::{#(#names),*}; });
         }
+        if self.redacted {
+            out.extend(quote! { use crate::runtime::codec::Redacted; });
+        }
         let mut modules: Vec<&str> = self.siblings.iter().map(|(m, _)| m.as_str()).collect();
         modules.dedup();
         for module in modules {
-            let module_ident = ident(module);
+            let module_ident = module_ident(module);
             let names = self.siblings.iter().filter(|(m, _)| m == module).map(|(_, n)| ident(n));
             out.extend(quote! { use super::#module_ident::{#(#names),*}; });
         }
@@ -248,26 +256,83 @@ fn struct_item(
     }
     paragraphs.extend(note_paragraphs(ty.note.as_ref(), None));
     let doc = docs(&summary(&ty.description), &paragraphs);
-    let fields = def.fields.iter().map(|field| {
-        let field_name = ident(&field.rust_name);
-        let field_ty = rust_type(catalogue, &field.ty, field.nullable, module, uses);
-        let doc = docs(&summary(&field.description), &note_paragraphs(field.note.as_ref(), None));
-        let serde = field_serde(field);
-        quote! {
+    let fields: Vec<TokenStream> = def
+        .fields
+        .iter()
+        .map(|field| {
+            let field_name = ident(&field.rust_name);
+            let field_ty = rust_type(catalogue, &field.ty, field.nullable, module, uses);
+            let mut paragraphs = note_paragraphs(field.note.as_ref(), None);
+            if field.sensitive {
+                paragraphs
+                    .push(format!("**개인정보 — Personal data:** `Debug` prints `{REDACTED}`."));
+            }
+            let doc = docs(&summary(&field.description), &paragraphs);
+            let serde = field_serde(field);
+            quote! {
+                #doc
+                #serde
+                pub #field_name: #field_ty,
+            }
+        })
+        .collect();
+    if !def.fields.iter().any(|f| f.sensitive) {
+        return quote! {
             #doc
-            #serde
-            pub #field_name: #field_ty,
-        }
+            #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+            #[serde(rename_all = "camelCase")]
+            #[non_exhaustive]
+            pub struct #name {
+                #(#fields)*
+            }
+        };
+    }
+    uses.fmt = true;
+    uses.redacted = true;
+    let debug_fields = def.fields.iter().map(|field| {
+        let field_name = ident(&field.rust_name);
+        // `derive(Debug)` prints a raw identifier without its `r#`.
+        let label = field.rust_name.trim_start_matches("r#");
+        let value = match (field.sensitive, field.nullable) {
+            (false, _) => quote! { &self.#field_name },
+            (true, false) => quote! { &Redacted },
+            (true, true) => quote! { &self.#field_name.as_ref().map(|_| Redacted) },
+        };
+        quote! { .field(#label, #value) }
     });
+    let sensitive: Vec<String> =
+        def.fields.iter().filter(|f| f.sensitive).map(|f| format!("`{}`", f.json_name)).collect();
+    let impl_doc = format!(
+        " Prints `{REDACTED}` for the personal data ({}); everything else as `derive(Debug)` would.",
+        sensitive.join(", ")
+    );
+    let label = &ty.name;
     quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
         #[serde(rename_all = "camelCase")]
         #[non_exhaustive]
         pub struct #name {
             #(#fields)*
         }
+
+        #[doc = #impl_doc]
+        impl fmt::Debug for #name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(#label)
+                    #(#debug_fields)*
+                    .finish()
+            }
+        }
     }
+}
+
+/// What `Debug` prints in place of personal data; `crate::runtime::codec::Redacted` prints it.
+const REDACTED: &str = "<redacted>";
+
+/// A module's name as a Rust identifier: `type.yaml` declares `mod r#type`.
+fn module_ident(module: &str) -> Ident {
+    ident(&escape_keyword(module.to_owned()))
 }
 
 /// The `#[serde(...)]` attribute of a field, if it needs one.
@@ -615,9 +680,9 @@ fn handler_module(catalogue: &Catalogue) -> TokenStream {
 
 fn root_module(catalogue: &Catalogue) -> TokenStream {
     let modules = catalogue.modules();
-    let module_idents: Vec<Ident> = modules.keys().map(|m| ident(m)).collect();
+    let module_idents: Vec<Ident> = modules.keys().map(|m| module_ident(m)).collect();
     let reexports = modules.iter().map(|(module, types)| {
-        let module = ident(module);
+        let module = module_ident(module);
         let names = types.iter().map(|t| ident(&t.name));
         quote! { pub use super::#module::{#(#names),*}; }
     });

@@ -1,8 +1,13 @@
-//! How StepPay's `Decimal` and `LocalDateTime` values travel as JSON.
+//! How StepPay's values are written out: `Decimal` and `LocalDateTime` as JSON, and personal
+//! data in `Debug`.
 //!
 //! The generated structs name these modules in `#[serde(with = "...")]`. They are here, rather
 //! than as serde features of `rust_decimal` and `chrono`, because those features are global: they
 //! would change how *your* decimals and date-times serialize too.
+//!
+//! Structs with personal data (fields marked `sensitive` in the catalogue) get a generated
+//! `Debug` that prints [`Redacted`] in place of those values, so that logging a webhook does not
+//! log a customer's name, phone or account number.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -50,10 +55,15 @@ pub(crate) mod decimal {
         value: &Decimal,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        if value.fract().is_zero()
-            && let Some(integer) = value.to_i64()
-        {
-            return serializer.serialize_i64(integer);
+        if value.fract().is_zero() {
+            if let Some(integer) = value.to_i64() {
+                return serializer.serialize_i64(integer);
+            }
+            // Above `i64::MAX` (a JSON number serde_json reads as `u64`); beyond `u64::MAX` the
+            // value was read from an `f64` and goes back as the same one.
+            if let Some(integer) = value.to_u64() {
+                return serializer.serialize_u64(integer);
+            }
         }
         match value.to_f64() {
             Some(float) => serializer.serialize_f64(float),
@@ -235,6 +245,15 @@ pub(crate) mod local_date_time {
     }
 
     option_codec!(chrono::NaiveDateTime, Number, Parsed);
+}
+
+/// Stands in for a value that holds personal data: `Debug` prints `<redacted>`.
+pub(crate) struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 /// Reads a string into an open enum through its `From<&str>`.

@@ -46,10 +46,12 @@ impl UnknownEvent {
 }
 
 impl fmt::Debug for UnknownEvent {
+    /// Shows the event type and the size of `data`, not its contents: nothing says which of its
+    /// fields hold personal data, so none is printed. [`UnknownEvent::data`] has it all.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UnknownEvent")
             .field("event_type", &self.event_type)
-            .field("data", &self.data.get())
+            .field("data", &format_args!("<{} bytes, not shown>", self.data.get().len()))
             .finish()
     }
 }

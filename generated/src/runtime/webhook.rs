@@ -1,5 +1,7 @@
 //! [`Webhook`], the delivery body, and how it is read and written.
 
+mod track;
+
 use std::fmt;
 use std::str::FromStr;
 
@@ -9,6 +11,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visi
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 use serde_json::value::RawValue;
 
+use self::track::{Track, Tracked};
 use crate::generated::{Event, EventType};
 
 /// 웹훅 요청 본문 — One webhook delivery: the body StepPay POSTs.
@@ -17,9 +20,11 @@ use crate::generated::{Event, EventType};
 /// { "timestamp": 1690943620, "version": "v1", "event": "payment.completed", "data": { … }, "isTest": false }
 /// ```
 ///
-/// Parse it with [`Webhook::from_slice`] (which names the JSON path of a value that does not
-/// fit), or through serde. The body is read once: `data` goes straight into the payload type of
-/// the event, whether `event` comes before `data` or after it.
+/// Parse it with [`Webhook::from_slice`], or through serde (`serde_json::from_str`,
+/// `from_value`, a framework's JSON extractor). Either way an error names the event type and the
+/// JSON path of the value that does not fit; [`Webhook::from_slice`] gives it as a typed
+/// [`ParseError`]. The body is read once: `data` goes straight into the payload type of the
+/// event, whether `event` comes before `data` or after it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Webhook {
     /// 발송 시각 — When StepPay sent the delivery, in Unix seconds; see [`Webhook::sent_at`].
@@ -42,7 +47,11 @@ impl Webhook {
     /// fit the schema of a known event type. An unknown event type is not an error: it parses as
     /// [`Event::Unknown`].
     pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
-        serde_json::from_slice(body).map_err(|error| ParseError::locate(body, error))
+        // No path tracking on the way: a failure is located afterwards, by `ParseError::locate`.
+        let mut json = serde_json::Deserializer::from_slice(body);
+        json.deserialize_struct("Webhook", FIELDS, WebhookVisitor { track: false })
+            .and_then(|webhook| json.end().map(|()| webhook))
+            .map_err(|error| ParseError::locate(body, error))
     }
 
     /// The event type, or `None` for an event type this version of the crate does not know.
@@ -129,24 +138,108 @@ impl<'de> Deserialize<'de> for Field {
     }
 }
 
-/// Reads `data` into the payload type of a known `event`.
-struct DataSeed<'a>(&'a str);
+/// Reads `data` into the payload type of its `event`. With `track`, an error names the event
+/// type and the path of the value in `data` that did not fit.
+struct DataSeed<'a> {
+    event_type: &'a str,
+    track: bool,
+}
 
 impl<'de> DeserializeSeed<'de> for DataSeed<'_> {
     type Value = Event;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Event, D::Error> {
-        Event::deserialize_data(self.0, deserializer)
+        let event_type = self.event_type;
+        // An unknown event keeps `data` raw, which cannot fail on a well-formed body.
+        if !self.track || EventType::from_str(event_type).is_err() {
+            return Event::deserialize_data(event_type, deserializer);
+        }
+        let track = Track::default();
+        Event::deserialize_data(event_type, Tracked::new(deserializer, &track)).map_err(|error| {
+            // A syntax error stays as it is, so that it is still told apart from bad data.
+            if !track.is_data_error() {
+                return error;
+            }
+            de::Error::custom(format_args!(
+                "invalid `{event_type}` webhook at `{}`: {}",
+                track.path("data"),
+                Unpositioned(&error)
+            ))
+        })
+    }
+}
+
+/// Reads the value of the envelope field `name`. With `track`, a value of the wrong type names
+/// the field.
+struct EnvelopeField<T> {
+    name: &'static str,
+    track: bool,
+    marker: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for EnvelopeField<T> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        if !self.track {
+            return T::deserialize(deserializer);
+        }
+        let track = Track::default();
+        T::deserialize(Tracked::new(deserializer, &track)).map_err(|error| {
+            if !track.is_data_error() {
+                return error;
+            }
+            de::Error::custom(format_args!(
+                "invalid webhook at `{}`: {}",
+                self.name,
+                Unpositioned(&error)
+            ))
+        })
+    }
+}
+
+/// An error's message without the " at line L column C" serde_json appends: the error it is
+/// wrapped in gets the position again.
+struct Unpositioned<'a, E>(&'a E);
+
+impl<E: fmt::Display> fmt::Display for Unpositioned<'_, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.0.to_string();
+        let positioned = text.rsplit_once(" at line ").filter(|(_, position)| {
+            position.split_once(" column ").is_some_and(|(line, column)| {
+                [line, column]
+                    .iter()
+                    .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            })
+        });
+        f.write_str(positioned.map_or(text.as_str(), |(message, _)| message))
     }
 }
 
 impl<'de> Deserialize<'de> for Webhook {
+    /// Reads the body through any serde deserializer. An error names the field, or the event
+    /// type and the path in `data`, of the value that did not fit.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_struct("Webhook", FIELDS, WebhookVisitor)
+        deserializer.deserialize_struct("Webhook", FIELDS, WebhookVisitor { track: true })
     }
 }
 
-struct WebhookVisitor;
+/// Reads the envelope. With `track`, errors name their path as they go (the serde entry
+/// point); without, they are located after the fact ([`Webhook::from_slice`]), so that a
+/// successful parse does no tracking at all.
+struct WebhookVisitor {
+    track: bool,
+}
+
+impl WebhookVisitor {
+    fn field<T>(&self, name: &'static str) -> EnvelopeField<T> {
+        EnvelopeField { name, track: self.track, marker: std::marker::PhantomData }
+    }
+
+    fn data<'a>(&self, event_type: &'a str) -> DataSeed<'a> {
+        DataSeed { event_type, track: self.track }
+    }
+}
 
 impl<'de> Visitor<'de> for WebhookVisitor {
     type Value = Webhook;
@@ -174,15 +267,15 @@ impl<'de> Visitor<'de> for WebhookVisitor {
             match key {
                 Field::Timestamp => {
                     once(&timestamp, "timestamp")?;
-                    timestamp = Some(map.next_value::<i64>()?);
+                    timestamp = Some(map.next_value_seed(self.field("timestamp"))?);
                 }
                 Field::Version => {
                     once(&version, "version")?;
-                    version = Some(map.next_value::<String>()?);
+                    version = Some(map.next_value_seed(self.field("version"))?);
                 }
                 Field::Event => {
                     once(&event_type, "event")?;
-                    event_type = Some(map.next_value::<String>()?);
+                    event_type = Some(map.next_value_seed(self.field::<String>("event"))?);
                 }
                 Field::Data => {
                     if event.is_some() || pending.is_some() {
@@ -190,14 +283,14 @@ impl<'de> Visitor<'de> for WebhookVisitor {
                     }
                     match &event_type {
                         Some(event_type) => {
-                            event = Some(map.next_value_seed(DataSeed(event_type))?)
+                            event = Some(map.next_value_seed(self.data(event_type))?)
                         }
                         None => pending = Some(map.next_value()?),
                     }
                 }
                 Field::IsTest => {
                     once(&is_test, "isTest")?;
-                    is_test = Some(map.next_value()?);
+                    is_test = Some(map.next_value_seed(self.field("isTest"))?);
                 }
                 Field::Other => {
                     map.next_value::<IgnoredAny>()?;
@@ -209,7 +302,9 @@ impl<'de> Visitor<'de> for WebhookVisitor {
             (Some(event), _) => event,
             (None, Some(raw)) => {
                 let mut data = serde_json::Deserializer::from_str(raw.get());
-                Event::deserialize_data(&event_type, &mut data).map_err(de::Error::custom)?
+                self.data(&event_type)
+                    .deserialize(&mut data)
+                    .map_err(|error| de::Error::custom(Unpositioned(&error)))?
             }
             (None, None) => return Err(de::Error::missing_field("data")),
         };
@@ -305,22 +400,21 @@ impl ParseError {
             }
             _ => ParseErrorKind::Envelope,
         };
-        let mut track = serde_path_to_error::Track::new();
+        let track = Track::default();
         let envelope = {
             let mut json = serde_json::Deserializer::from_slice(body);
-            Envelope::deserialize(serde_path_to_error::Deserializer::new(&mut json, &mut track))
+            Envelope::deserialize(Tracked::new(&mut json, &track))
         };
         let envelope = match envelope {
             Ok(envelope) => envelope,
             Err(envelope_error) => {
-                return Self::new(kind, event_type, track.path().to_string(), &envelope_error);
+                return Self::new(kind, event_type, track.path(""), &envelope_error);
             }
         };
         // The envelope is fine, so the payload is what failed: parse it alone, with its path.
-        let mut track = serde_path_to_error::Track::new();
+        let track = Track::default();
         let mut json = serde_json::Deserializer::from_str(envelope.data.get());
-        let result = DataSeed(&envelope.event)
-            .deserialize(serde_path_to_error::Deserializer::new(&mut json, &mut track));
+        let result = Event::deserialize_data(&envelope.event, Tracked::new(&mut json, &track));
         match result {
             Err(data_error) => {
                 // Positions inside `data` are relative to it; move them to the whole body.
@@ -335,10 +429,15 @@ impl ParseError {
                 } else {
                     (start_line + data_error.line() - 1, data_error.column())
                 };
-                let inner = track.path().to_string();
-                let path = if inner == "." { "data".to_owned() } else { format!("data.{inner}") };
+                let path = track.path("data");
+                // A number too large for any type is a syntax error to serde_json, even in `data`.
+                let kind = if data_error.is_syntax() || data_error.is_eof() {
+                    ParseErrorKind::Syntax
+                } else {
+                    ParseErrorKind::Data
+                };
                 Self {
-                    kind: ParseErrorKind::Data,
+                    kind,
                     event_type: Some(envelope.event),
                     path,
                     message: message_of(&data_error),
@@ -346,8 +445,9 @@ impl ParseError {
                     column,
                 }
             }
-            // Both halves parse alone; report the original error as it stands.
-            Ok(_) => Self::new(ParseErrorKind::Data, event_type, ".".to_owned(), &error),
+            // Both halves parse alone (the body has trailing characters, say); report the
+            // original error as it stands.
+            Ok(_) => Self::new(kind, event_type, ".".to_owned(), &error),
         }
     }
 

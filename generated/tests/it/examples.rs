@@ -88,3 +88,125 @@ fn examples_keep_the_envelope_order_steppay_uses() {
             .collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{written}");
 }
+
+/// The annotation the generated JSON Schemas put on a property that holds personal data.
+const SENSITIVE: &str = "x-sensitive";
+
+/// Collects the personal data in a delivery: every scalar under a property the JSON Schema
+/// marks [`SENSITIVE`], with the `(schema, property)` it was found under.
+struct Personal<'a> {
+    defs: &'a Map<String, Value>,
+    found: Vec<(String, String)>,
+    values: Vec<String>,
+}
+
+impl Personal<'_> {
+    fn walk(&mut self, schema: &Value, value: &Value) {
+        if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+            let name = reference.trim_start_matches("#/$defs/");
+            let def = self.defs.get(name).unwrap_or_else(|| panic!("{reference} is defined"));
+            return self.walk_object(name, def, value);
+        }
+        for alternative in schema.get("anyOf").and_then(Value::as_array).into_iter().flatten() {
+            self.walk(alternative, value);
+        }
+        match value {
+            Value::Array(items) => {
+                if let Some(item) = schema.get("items") {
+                    items.iter().for_each(|v| self.walk(item, v));
+                }
+            }
+            Value::Object(map) => {
+                if let Some(item) = schema.get("additionalProperties") {
+                    map.values().for_each(|v| self.walk(item, v));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn walk_object(&mut self, name: &str, def: &Value, value: &Value) {
+        let (Some(properties), Value::Object(members)) =
+            (def.get("properties").and_then(Value::as_object), value)
+        else {
+            return;
+        };
+        for (key, property) in properties {
+            let Some(member) = members.get(key) else { continue };
+            if property.get(SENSITIVE) == Some(&Value::Bool(true)) {
+                let before = self.values.len();
+                scalars(member, &mut self.values);
+                if self.values.len() > before {
+                    self.found.push((name.to_owned(), key.clone()));
+                }
+            } else {
+                self.walk(property, member);
+            }
+        }
+    }
+}
+
+/// Every string and number in `value`, as text.
+fn scalars(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(text) => out.push(text.clone()),
+        Value::Number(number) => out.push(number.to_string()),
+        Value::Array(items) => items.iter().for_each(|v| scalars(v, out)),
+        Value::Object(map) => map.values().for_each(|v| scalars(v, out)),
+        Value::Null | Value::Bool(_) => {}
+    }
+}
+
+#[test]
+fn debug_output_never_shows_personal_data() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/webhook.schema.json");
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("JSON");
+    let defs = schema["$defs"].as_object().expect("$defs");
+    let mut personal = Personal { defs, found: Vec::new(), values: Vec::new() };
+    for (name, bytes) in examples() {
+        let body: Value = serde_json::from_slice(&bytes).expect("JSON");
+        let webhook = Webhook::from_slice(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        // The schema of `data` is the `then` of the rule whose `if` lists this event type.
+        let rule = schema["allOf"].as_array().expect("allOf").iter().find(|rule| {
+            let events = rule["if"]["properties"]["event"]["enum"].as_array().expect("enum");
+            events.iter().any(|e| *e == body["event"])
+        });
+        let Some(rule) = rule else { continue };
+        personal.values.clear();
+        personal.walk(&rule["then"]["properties"]["data"], &body["data"]);
+        let debug = format!("{webhook:?}\n{webhook:#?}");
+        for value in personal.values.iter().filter(|v| !v.is_empty()) {
+            let escaped = format!("{value:?}");
+            assert!(
+                !debug.contains(value.as_str()) && !debug.contains(escaped.trim_matches('"')),
+                "{name}: Debug shows the personal data {value:?}:\n{debug}"
+            );
+        }
+        if !personal.values.is_empty() {
+            assert!(debug.contains("<redacted>"), "{name}");
+        }
+        // The rest prints as usual: the event's own id is there.
+        let id = body["data"].as_object().and_then(|d| d.get("id").or(d.get("paymentId")));
+        if let Some(id) = id.filter(|id| id.is_number()) {
+            assert!(debug.contains(&id.to_string()), "{name}: {debug}");
+        }
+    }
+    // Every property marked as personal data appears with a value in some example, so the
+    // check above covers it.
+    let marked: std::collections::BTreeSet<(String, String)> = defs
+        .iter()
+        .flat_map(|(name, def)| {
+            let properties = def.get("properties").and_then(Value::as_object);
+            properties
+                .into_iter()
+                .flatten()
+                .filter(|(_, property)| property.get(SENSITIVE) == Some(&Value::Bool(true)))
+                .map(move |(key, _)| (name.clone(), key.clone()))
+        })
+        .collect();
+    let seen: std::collections::BTreeSet<(String, String)> = personal.found.into_iter().collect();
+    let missing: Vec<_> = marked.difference(&seen).collect();
+    assert!(marked.len() >= 20, "the catalogue marks personal data: {marked:?}");
+    assert!(missing.is_empty(), "no example has a value for {missing:?}");
+}

@@ -316,3 +316,71 @@ fn event_types_are_listed_and_convert() {
     let error = EventType::from_str("example.not_an_event").expect_err("unknown");
     assert_eq!(error.value(), "example.not_an_event");
 }
+
+#[test]
+fn serde_errors_name_the_event_type_and_the_path_too() {
+    let body = example("order.payment_completed");
+    let mut order: Value = serde_json::from_str(&body).expect("json");
+    order["data"]["items"][1]["quantity"] = json!("two");
+    let event_first = format!(
+        r#"{{"timestamp":1700000000,"version":"v1","event":"order.payment_completed","data":{}}}"#,
+        order["data"]
+    );
+    let expected = "invalid `order.payment_completed` webhook at `data.items[1].quantity`: invalid type: string \"two\", expected i32";
+
+    let from_str = serde_json::from_str::<Webhook>(&event_first).expect_err("rejected");
+    assert!(from_str.is_data(), "{from_str}");
+    assert!(from_str.to_string().starts_with(expected), "{from_str}");
+    // serde_json adds the position, as for any error: the character after the offending value.
+    let end =
+        event_first.find(r#""quantity":"two""#).expect("present") + r#""quantity":"two""#.len();
+    assert_eq!((from_str.line(), from_str.column()), (1, end + 1));
+
+    // serde_json's `Value` sorts `data` before `event`: the path is the same.
+    let from_value = serde_json::from_value::<Webhook>(order).expect_err("rejected");
+    assert_eq!(from_value.to_string(), expected);
+
+    // And `from_slice` says the same, as a typed error.
+    let parsed = Webhook::from_slice(event_first.as_bytes()).expect_err("rejected");
+    assert!(parsed.to_string().starts_with(expected), "{parsed}");
+}
+
+#[test]
+fn serde_errors_in_the_envelope_name_the_field() {
+    let error = serde_json::from_str::<Webhook>(
+        r#"{"timestamp":"soon","version":"v1","event":"payment.completed","data":{}}"#,
+    )
+    .expect_err("rejected");
+    assert!(error.is_data());
+    assert!(
+        error.to_string().starts_with(
+            "invalid webhook at `timestamp`: invalid type: string \"soon\", expected i64"
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn serde_syntax_errors_stay_syntax_errors() {
+    // Frameworks answer a syntax error with 400 and bad data with 422, by serde_json's category.
+    let cut = r#"{"timestamp":1,"version":"v1","event":"payment.completed","data":{"paymentId":1"#;
+    let error = serde_json::from_str::<Webhook>(cut).expect_err("cut short");
+    assert!(error.is_eof(), "{error}");
+    let broken =
+        r#"{"timestamp":1,"version":"v1","event":"payment.completed","data":{"paymentId":tru}}"#;
+    let error = serde_json::from_str::<Webhook>(broken).expect_err("not JSON");
+    assert!(error.is_syntax(), "{error}");
+    let error = Webhook::from_slice(broken.as_bytes()).expect_err("not JSON");
+    assert_eq!(error.kind(), ParseErrorKind::Syntax);
+}
+
+#[test]
+fn an_unknown_events_debug_does_not_print_its_data() {
+    let body = br#"{"timestamp":1,"version":"v1","event":"example.not_an_event","data":{"email":"kim@example.com"}}"#;
+    let webhook = Webhook::from_slice(body).expect("parse");
+    let printed = format!("{webhook:?}");
+    assert!(
+        printed.contains("example.not_an_event") && !printed.contains("kim@example.com"),
+        "{printed}"
+    );
+}
