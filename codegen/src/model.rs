@@ -17,6 +17,8 @@ pub struct Catalogue {
     pub types: Vec<TypeDef>,
     /// Where each type name is in [`Catalogue::types`].
     index: BTreeMap<String, usize>,
+    /// Which events (positions in [`Catalogue::events`]) carry each schema.
+    schema_events: BTreeMap<String, Vec<usize>>,
 }
 
 /// Text in Korean and English, as StepPay's docs are Korean and most readers also read English.
@@ -188,7 +190,11 @@ impl TypeRef {
 impl Catalogue {
     pub(crate) fn new(domains: Vec<Domain>, events: Vec<EventDef>, types: Vec<TypeDef>) -> Self {
         let index = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
-        Self { domains, events, types, index }
+        let mut schema_events: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, event) in events.iter().enumerate() {
+            schema_events.entry(event.schema.clone()).or_default().push(i);
+        }
+        Self { domains, events, types, index, schema_events }
     }
 
     /// The type called `name`.
@@ -206,8 +212,9 @@ impl Catalogue {
     }
 
     /// The events whose payload is `schema`, in catalogue order.
-    pub fn events_with_schema<'a>(&'a self, schema: &'a str) -> impl Iterator<Item = &'a EventDef> {
-        self.events.iter().filter(move |e| e.schema == schema)
+    pub fn events_with_schema<'a>(&'a self, schema: &str) -> impl Iterator<Item = &'a EventDef> {
+        let indices = self.schema_events.get(schema).map_or(&[][..], Vec::as_slice);
+        indices.iter().filter_map(|&i| self.events.get(i))
     }
 
     /// Every type reachable from `root` (itself included), in catalogue order.
@@ -222,6 +229,9 @@ impl Catalogue {
                 stack.extend(s.fields.iter().filter_map(|f| f.ty.named()));
             }
         }
-        self.types.iter().filter(|t| seen.contains(t.name.as_str())).collect()
+        let mut indices: Vec<usize> =
+            seen.iter().filter_map(|name| self.index.get(*name).copied()).collect();
+        indices.sort_unstable();
+        indices.into_iter().filter_map(|i| self.types.get(i)).collect()
     }
 }

@@ -2,17 +2,63 @@
 //!
 //! serde_yaml reports positions for syntax and shape errors but not for values it parsed
 //! successfully. Mistakes found later (a duplicate event type, an unknown schema) are located by
-//! [`SourceFile::locate`], which scans the block-style `key: value` lines of the file.
+//! [`SourceFile::locate`], which looks the value up among the block-style `key: value` lines of
+//! the file. The lines are indexed once per file, so the checks, which locate every name they
+//! check, stay linear in the size of the catalogue.
 
+use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::OnceLock;
 
 /// One input file: its path as shown to the user (relative to the repository root) and its text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct SourceFile {
     /// The path used in diagnostics and in generated headers, e.g. `schema/events.yaml`.
     pub path: String,
     /// The file's contents.
     pub text: String,
+    /// The `key: value` lines, indexed on first use.
+    index: OnceLock<Index>,
+}
+
+impl PartialEq for SourceFile {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path && self.text == other.text
+    }
+}
+
+impl Eq for SourceFile {}
+
+/// Every block-style `key: value` line of a file, and where each key and pair occurs.
+#[derive(Debug, Clone, Default)]
+struct Index {
+    entries: Vec<Entry>,
+    /// Key → positions in `entries`, ascending.
+    by_key: BTreeMap<Box<str>, Vec<usize>>,
+    /// Key → value → positions in `entries`, ascending.
+    by_pair: BTreeMap<Box<str>, BTreeMap<Box<str>, Vec<usize>>>,
+}
+
+impl Index {
+    fn of(text: &str) -> Self {
+        let mut index = Index::default();
+        for (number, line) in text.lines().enumerate() {
+            let Some((key, value, column)) = key_value(line) else { continue };
+            let at = index.entries.len();
+            index.by_key.entry(key.into()).or_default().push(at);
+            index.by_pair.entry(key.into()).or_default().entry(value.into()).or_default().push(at);
+            index.entries.push(Entry { line: number + 1, column });
+        }
+        index
+    }
+
+    fn pair(&self, key: &str, value: &str) -> &[usize] {
+        self.by_pair.get(key).and_then(|values| values.get(value)).map_or(&[], Vec::as_slice)
+    }
+
+    fn key(&self, key: &str) -> &[usize] {
+        self.by_key.get(key).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// A position in a source file; line and column count from 1.
@@ -35,7 +81,7 @@ impl fmt::Display for Location {
 impl SourceFile {
     /// A source file with the given path and text.
     pub fn new(path: impl Into<String>, text: impl Into<String>) -> Self {
-        Self { path: path.into(), text: text.into() }
+        Self { path: path.into(), text: text.into(), index: OnceLock::new() }
     }
 
     /// The file itself, when nothing more precise is known.
@@ -65,51 +111,38 @@ impl SourceFile {
         target: (&str, &str),
         occurrence: usize,
     ) -> Location {
-        self.find(scope, |key, value| key == target.0 && value == target.1, occurrence)
+        let index = self.index();
+        self.find(scope, index.pair(target.0, target.1), occurrence)
     }
 
     /// Like [`SourceFile::locate`], for the first line with the key `key` whatever its value
     /// (a flow mapping such as `name: { ko: …, en: … }`, say).
     pub(crate) fn locate_key(&self, scope: &[(&str, &str)], key: &str) -> Location {
-        self.find(scope, |k, _| k == key, 0)
+        self.find(scope, self.index().key(key), 0)
     }
 
-    fn find(
-        &self,
-        scope: &[(&str, &str)],
-        matches: impl Fn(&str, &str) -> bool,
-        occurrence: usize,
-    ) -> Location {
-        let entries = self.entries();
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| Index::of(&self.text))
+    }
+
+    /// The `occurrence`-th of `targets` (positions of matching lines) after the scope's lines.
+    fn find(&self, scope: &[(&str, &str)], targets: &[usize], occurrence: usize) -> Location {
+        let index = self.index();
+        let located = |at: usize| index.entries.get(at).map(|e| self.at(e.line, e.column));
         let mut from = 0;
         let mut best = self.start();
         for &(key, value) in scope {
-            match entries[from..].iter().position(|e| e.key == key && e.value == value) {
-                Some(offset) => {
-                    from += offset;
-                    best = self.at(entries[from].line, entries[from].column);
-                    from += 1;
+            let positions = index.pair(key, value);
+            match positions.get(positions.partition_point(|&p| p < from)) {
+                Some(&at) => {
+                    best = located(at).unwrap_or(best);
+                    from = at + 1;
                 }
                 None => return best,
             }
         }
-        entries[from..]
-            .iter()
-            .filter(|e| matches(e.key, e.value))
-            .nth(occurrence)
-            .map_or(best, |e| self.at(e.line, e.column))
-    }
-
-    /// Every block-style `key: value` line, in order.
-    fn entries(&self) -> Vec<Entry<'_>> {
-        self.text
-            .lines()
-            .enumerate()
-            .filter_map(|(index, line)| {
-                let (key, value, column) = key_value(line)?;
-                Some(Entry { key, value, line: index + 1, column })
-            })
-            .collect()
+        let first = targets.partition_point(|&p| p < from);
+        targets.get(first + occurrence).and_then(|&at| located(at)).unwrap_or(best)
     }
 }
 
@@ -132,10 +165,9 @@ pub(crate) fn key_value(line: &str) -> Option<(&str, &str, usize)> {
     Some((key, unquoted, line[..value_offset].chars().count() + 1))
 }
 
-#[derive(Debug)]
-struct Entry<'a> {
-    key: &'a str,
-    value: &'a str,
+/// Where a `key: value` line's value starts.
+#[derive(Debug, Clone)]
+struct Entry {
     line: usize,
     column: usize,
 }

@@ -6,6 +6,8 @@
 //! describe StepPay's documented contract, while the crate also accepts values added later.
 //! Properties that hold personal data carry the annotation `"x-sensitive": true`.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use schemars::{Schema, json_schema};
 use serde_json::{Map, Value, json};
 
@@ -128,12 +130,9 @@ fn field_schema(ty: &TypeRef, nullable: bool) -> Schema {
 
 /// The delivery body: the envelope fields, and `data` checked by `event`.
 fn envelope(catalogue: &Catalogue) -> Schema {
-    let mut schemas: Vec<&str> = Vec::new();
-    for event in &catalogue.events {
-        if !schemas.contains(&event.schema.as_str()) {
-            schemas.push(&event.schema);
-        }
-    }
+    let mut seen = BTreeSet::new();
+    let schemas: Vec<&str> =
+        catalogue.events.iter().map(|e| e.schema.as_str()).filter(|s| seen.insert(*s)).collect();
     let rules: Vec<Value> = schemas
         .iter()
         .map(|schema| {
@@ -159,15 +158,13 @@ fn envelope(catalogue: &Catalogue) -> Schema {
         "required": ["timestamp", "version", "event", "data"],
         "allOf": rules,
     });
-    let mut all: Vec<&TypeDef> = Vec::new();
+    let mut all: BTreeMap<&str, &TypeDef> = BTreeMap::new();
     for name in &schemas {
         for ty in catalogue.reachable_from(name) {
-            if !all.iter().any(|t| t.name == ty.name) {
-                all.push(ty);
-            }
+            all.entry(ty.name.as_str()).or_insert(ty);
         }
     }
-    all.sort_by(|a, b| a.name.cmp(&b.name));
+    let all: Vec<&TypeDef> = all.into_values().collect();
     finish(&mut schema, "Webhook", definitions(all.into_iter()));
     schema
 }

@@ -3,6 +3,7 @@
 //! One file, so that the links from the event tables to the schema sections (`#order`) work
 //! both on a Git host and inside rustdoc, where the crate includes this file as a module's docs.
 
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use super::{DOCS_DIR, Files, header};
@@ -98,25 +99,37 @@ fn write_reference(catalogue: &Catalogue, out: &mut String) -> std::fmt::Result 
 /// Payload schemas in event order, each followed by the types it reaches that are not listed
 /// yet; then any type no event reaches.
 fn ordered_types(catalogue: &Catalogue) -> Vec<&TypeDef> {
-    fn push<'a>(ty: &'a TypeDef, ordered: &mut Vec<&'a TypeDef>) {
-        if !ordered.iter().any(|t| t.name == ty.name) {
-            ordered.push(ty);
+    /// Types in listing order, each once.
+    #[derive(Default)]
+    struct Listing<'a> {
+        ordered: Vec<&'a TypeDef>,
+        listed: BTreeSet<&'a str>,
+    }
+
+    impl<'a> Listing<'a> {
+        fn push(&mut self, ty: &'a TypeDef) {
+            if self.listed.insert(ty.name.as_str()) {
+                self.ordered.push(ty);
+            }
         }
     }
-    let mut ordered: Vec<&TypeDef> = Vec::new();
+
+    let mut listing = Listing::default();
     for event in &catalogue.events {
-        let reachable = catalogue.reachable_from(&event.schema);
-        for ty in reachable.iter().filter(|t| t.name == event.schema) {
-            push(ty, &mut ordered);
-        }
-        for ty in reachable {
-            push(ty, &mut ordered);
+        // Each schema's group once: later events with the same schema add nothing.
+        if let Some(schema) = catalogue.type_named(&event.schema)
+            && !listing.listed.contains(schema.name.as_str())
+        {
+            listing.push(schema);
+            for ty in catalogue.reachable_from(&event.schema) {
+                listing.push(ty);
+            }
         }
     }
     for ty in &catalogue.types {
-        push(ty, &mut ordered);
+        listing.push(ty);
     }
-    ordered
+    listing.ordered
 }
 
 fn write_struct(
