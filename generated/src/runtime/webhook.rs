@@ -212,7 +212,7 @@ impl<E: fmt::Display> fmt::Display for Unpositioned<'_, E> {
                     .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
             })
         });
-        f.write_str(positioned.map_or(text.as_str(), |(message, _)| message))
+        f.write_str(&redact_values(positioned.map_or(text.as_str(), |(message, _)| message)))
     }
 }
 
@@ -468,11 +468,47 @@ impl ParseError {
     }
 }
 
-/// serde_json's message without the " at line L column C" it appends.
+/// serde_json's message without the " at line L column C" it appends, and without the values
+/// it quotes (see [`redact_values`]).
 fn message_of(error: &serde_json::Error) -> String {
     let text = error.to_string();
     let suffix = format!(" at line {} column {}", error.line(), error.column());
-    text.strip_suffix(&suffix).map_or_else(|| text.clone(), str::to_owned)
+    redact_values(text.strip_suffix(&suffix).unwrap_or(&text))
+}
+
+/// Replaces the values serde quotes in its messages (`string "010-1234-5678"`, ``integer `42` ``)
+/// with `(value not shown)`: a payload value in the wrong place may be personal data, and these
+/// messages end up in logs and HTTP responses. The path and the expected type stay.
+pub(crate) fn redact_values(message: &str) -> String {
+    const QUOTED: &[(&str, char)] =
+        &[("string \"", '"'), ("integer `", '`'), ("floating point `", '`'), ("character `", '`')];
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some((at, prefix, close)) = QUOTED
+        .iter()
+        .filter_map(|&(prefix, close)| rest.find(prefix).map(|at| (at, prefix, close)))
+        .min_by_key(|&(at, _, _)| at)
+    {
+        let (before, after) = rest.split_at(at);
+        out.push_str(before);
+        let value = after.get(prefix.len()..).unwrap_or_default();
+        let mut escaped = false;
+        let end = value.char_indices().find_map(|(i, c)| {
+            let closes = c == close && !escaped;
+            escaped = c == '\\' && !escaped;
+            closes.then_some(i)
+        });
+        let Some(end) = end else {
+            // No closing quote: leave the rest as it is.
+            out.push_str(after);
+            return out;
+        };
+        out.push_str(prefix.trim_end_matches(['"', '`']));
+        out.push_str("(value not shown)");
+        rest = value.get(end + close.len_utf8()..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
 }
 
 impl fmt::Display for ParseError {
@@ -489,3 +525,22 @@ impl fmt::Display for ParseError {
 }
 
 impl std::error::Error for ParseError {}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::redact_values;
+
+    #[test]
+    fn quoted_values_are_replaced_and_the_rest_kept() {
+        assert_eq!(
+            redact_values(r#"invalid type: string "a \"b\" c", expected i32"#),
+            "invalid type: string (value not shown), expected i32"
+        );
+        assert_eq!(
+            redact_values("invalid type: integer `42`, expected a string; floating point `1.5`"),
+            "invalid type: integer (value not shown), expected a string; floating point (value not shown)"
+        );
+        assert_eq!(redact_values("missing field `idKey`"), "missing field `idKey`");
+        assert_eq!(redact_values(r#"string "unterminated"#), r#"string "unterminated"#);
+    }
+}
