@@ -49,7 +49,7 @@ impl Webhook {
     pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
         // No path tracking on the way: a failure is located afterwards, by `ParseError::locate`.
         let mut json = serde_json::Deserializer::from_slice(body);
-        json.deserialize_struct("Webhook", FIELDS, WebhookVisitor { track: false })
+        json.deserialize_struct("Webhook", FIELDS, WebhookVisitor::<false>)
             .and_then(|webhook| json.end().map(|()| webhook))
             .map_err(|error| ParseError::locate(body, error))
     }
@@ -138,20 +138,22 @@ impl<'de> Deserialize<'de> for Field {
     }
 }
 
-/// Reads `data` into the payload type of its `event`. With `track`, an error names the event
+/// Reads `data` into the payload type of its `event`. With `TRACK`, an error names the event
 /// type and the path of the value in `data` that did not fit.
-struct DataSeed<'a> {
+///
+/// `TRACK` is a constant rather than a field so that `from_slice`, which never tracks, does not
+/// compile the tracking path for every payload type: that halves the crate's release build.
+struct DataSeed<'a, const TRACK: bool> {
     event_type: &'a str,
-    track: bool,
 }
 
-impl<'de> DeserializeSeed<'de> for DataSeed<'_> {
+impl<'de, const TRACK: bool> DeserializeSeed<'de> for DataSeed<'_, TRACK> {
     type Value = Event;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Event, D::Error> {
         let event_type = self.event_type;
         // An unknown event keeps `data` raw, which cannot fail on a well-formed body.
-        if !self.track || EventType::from_str(event_type).is_err() {
+        if !TRACK || EventType::from_str(event_type).is_err() {
             return Event::deserialize_data(event_type, deserializer);
         }
         let track = Track::default();
@@ -169,19 +171,18 @@ impl<'de> DeserializeSeed<'de> for DataSeed<'_> {
     }
 }
 
-/// Reads the value of the envelope field `name`. With `track`, a value of the wrong type names
+/// Reads the value of the envelope field `name`. With `TRACK`, a value of the wrong type names
 /// the field.
-struct EnvelopeField<T> {
+struct EnvelopeField<T, const TRACK: bool> {
     name: &'static str,
-    track: bool,
     marker: std::marker::PhantomData<fn() -> T>,
 }
 
-impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for EnvelopeField<T> {
+impl<'de, T: Deserialize<'de>, const TRACK: bool> DeserializeSeed<'de> for EnvelopeField<T, TRACK> {
     type Value = T;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
-        if !self.track {
+        if !TRACK {
             return T::deserialize(deserializer);
         }
         let track = Track::default();
@@ -220,28 +221,26 @@ impl<'de> Deserialize<'de> for Webhook {
     /// Reads the body through any serde deserializer. An error names the field, or the event
     /// type and the path in `data`, of the value that did not fit.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_struct("Webhook", FIELDS, WebhookVisitor { track: true })
+        deserializer.deserialize_struct("Webhook", FIELDS, WebhookVisitor::<true>)
     }
 }
 
 /// Reads the envelope. With `track`, errors name their path as they go (the serde entry
 /// point); without, they are located after the fact ([`Webhook::from_slice`]), so that a
 /// successful parse does no tracking at all.
-struct WebhookVisitor {
-    track: bool,
-}
+struct WebhookVisitor<const TRACK: bool>;
 
-impl WebhookVisitor {
-    fn field<T>(&self, name: &'static str) -> EnvelopeField<T> {
-        EnvelopeField { name, track: self.track, marker: std::marker::PhantomData }
+impl<const TRACK: bool> WebhookVisitor<TRACK> {
+    fn field<T>(&self, name: &'static str) -> EnvelopeField<T, TRACK> {
+        EnvelopeField { name, marker: std::marker::PhantomData }
     }
 
-    fn data<'a>(&self, event_type: &'a str) -> DataSeed<'a> {
-        DataSeed { event_type, track: self.track }
+    fn data<'a>(&self, event_type: &'a str) -> DataSeed<'a, TRACK> {
+        DataSeed { event_type }
     }
 }
 
-impl<'de> Visitor<'de> for WebhookVisitor {
+impl<'de, const TRACK: bool> Visitor<'de> for WebhookVisitor<TRACK> {
     type Value = Webhook;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -413,7 +412,7 @@ impl ParseError {
         };
         // The envelope is fine, so the payload is what failed: parse it alone, with its path.
         let track = Track::default();
-        let mut json = serde_json::Deserializer::from_str(envelope.data.get());
+        let mut json = serde_json::Deserializer::from_slice(envelope.data.get().as_bytes());
         let result = Event::deserialize_data(&envelope.event, Tracked::new(&mut json, &track));
         match result {
             Err(data_error) => {
