@@ -23,8 +23,9 @@ use crate::generated::{Event, EventType};
 /// Parse it with [`Webhook::from_slice`], or through serde (`serde_json::from_str`,
 /// `from_value`, a framework's JSON extractor). Either way an error names the event type and the
 /// JSON path of the value that does not fit; [`Webhook::from_slice`] gives it as a typed
-/// [`ParseError`]. The body is read once: `data` goes straight into the payload type of the
-/// event, whether `event` comes before `data` or after it.
+/// [`ParseError`]. When `event` comes before `data`, as StepPay sends it, the body is read once
+/// and `data` goes straight into the payload type of the event; when `data` comes first, it is
+/// kept as raw JSON until `event` is known and parsed then.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Webhook {
     /// 발송 시각 — When StepPay sent the delivery, in Unix seconds; see [`Webhook::sent_at`].
