@@ -3,10 +3,10 @@
 //!
 //! ```text
 //!  schema/events.yaml ─┐  1. yaml     2. lower            3. emit
-//!  schema/types/*.yaml ┴─▶ YAML mirror ─▶ Catalogue model ─┬─▶ Rust      generated/src/generated/
-//!                        (shape)      (meaning)   ▲      ├─▶ Markdown  generated/docs/
-//!  schema/examples/ ──────────────────────────────┘      └─▶ JSON Schema generated/schema/
-//!                                   (each parses as its event)
+//!  schema/types/*.yaml ┴─▶ YAML mirror ─▶ Catalogue model ─┬─▶ Rust        generated/src/generated/
+//!                        (shape)      (meaning)   ▲      ├─▶ Markdown    generated/docs/
+//!  schema/examples/ ──────────────────────────────┘      ├─▶ JSON Schema generated/schema/
+//!                       (each parses as its event)       └─▶ [features]  generated/Cargo.toml
 //! ```
 //!
 //! 1. [`yaml`] mirrors the files with serde types and checks their shape.
@@ -31,10 +31,10 @@ mod yaml;
 use std::collections::BTreeMap;
 
 pub use crate::diagnostic::{Diagnostic, Diagnostics};
-pub use crate::emit::{OWNED_DIRS, REGENERATE};
+pub use crate::emit::{MANIFEST, OWNED_DIRS, REGENERATE, SpliceError, splice_features};
 pub use crate::model::{
-    Catalogue, Domain, EnumDef, EnumValue, EventDef, FieldDef, StructDef, Text, TypeDef, TypeKind,
-    TypeRef,
+    Catalogue, Domain, DomainSet, EnumDef, EnumValue, EventDef, FieldDef, StructDef, Text, TypeDef,
+    TypeKind, TypeRef,
 };
 pub use crate::source::{Location, SourceFile};
 
@@ -50,11 +50,15 @@ pub struct Input {
     pub examples: Vec<SourceFile>,
 }
 
-/// The generated files, by path relative to the repository root.
+/// What the generator produces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Output {
-    /// Path → contents; every path lies in one of [`OWNED_DIRS`].
+    /// The generated files: path relative to the repository root → contents; every path lies in
+    /// one of [`OWNED_DIRS`].
     pub files: BTreeMap<String, String>,
+    /// The crate's per-domain Cargo features: the generated block of [`MANIFEST`], to put in
+    /// with [`splice_features`].
+    pub features: String,
 }
 
 /// Checks the catalogue and builds its model.
@@ -81,5 +85,5 @@ pub fn load(input: &Input) -> Result<Catalogue, Diagnostics> {
 /// Every mistake found in the catalogue; nothing is emitted then.
 pub fn generate(input: &Input) -> Result<Output, Diagnostics> {
     let catalogue = load(input)?;
-    Ok(Output { files: emit::emit(&catalogue) })
+    Ok(Output { files: emit::emit(&catalogue), features: emit::features(&catalogue) })
 }

@@ -59,6 +59,10 @@ const SHADOWED_NAMES: &[&str] = &[
 /// Module names the generated crate uses itself, which a types file must not take.
 const RESERVED_MODULES: &[&str] = &["event", "handler", "types", "mod"];
 
+/// The crate's Cargo features that are not domains: a domain id becomes a feature, so it cannot
+/// be one of these.
+const RESERVED_FEATURES: &[&str] = &["default", "axum"];
+
 /// The catch-all variant of every open enum.
 const CATCH_ALL_VARIANT: &str = "Unrecognized";
 
@@ -141,6 +145,15 @@ impl Lowerer {
                 self.error(
                     Diagnostic::new(location.clone(), format!("domain id `{}` is not a lowercase identifier", domain.id))
                         .with_hint("use lowercase letters, digits and `_`, starting with a letter, e.g. `order`"),
+                );
+            }
+            if RESERVED_FEATURES.contains(&domain.id.as_str()) {
+                self.error(
+                    Diagnostic::new(location.clone(), format!("domain id `{}` is reserved", domain.id))
+                        .with_hint(format!(
+                            "each domain becomes a Cargo feature of the crate, which has its own `{}`; choose another id",
+                            domain.id
+                        )),
                 );
             }
             if !seen.insert(domain.id.clone()) {

@@ -19,7 +19,13 @@ pub struct Catalogue {
     index: BTreeMap<String, usize>,
     /// Which events (positions in [`Catalogue::events`]) carry each schema.
     schema_events: BTreeMap<String, Vec<usize>>,
+    /// The domains whose events reach each type (positions in [`Catalogue::domains`]).
+    type_domains: BTreeMap<String, DomainSet>,
 }
+
+/// A set of domains, as positions in [`Catalogue::domains`]: the domains whose events need an
+/// item, which decide the Cargo features it is compiled under.
+pub type DomainSet = BTreeSet<usize>;
 
 /// Text in Korean and English, as StepPay's docs are Korean and most readers also read English.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,7 +200,34 @@ impl Catalogue {
         for (i, event) in events.iter().enumerate() {
             schema_events.entry(event.schema.clone()).or_default().push(i);
         }
-        Self { domains, events, types, index, schema_events }
+        let mut catalogue =
+            Self { domains, events, types, index, schema_events, type_domains: BTreeMap::new() };
+        let mut type_domains: BTreeMap<String, DomainSet> = BTreeMap::new();
+        for event in &catalogue.events {
+            let Some(domain) = catalogue.domain_index(&event.domain) else { continue };
+            for ty in catalogue.reachable_from(&event.schema) {
+                type_domains.entry(ty.name.clone()).or_default().insert(domain);
+            }
+        }
+        catalogue.type_domains = type_domains;
+        catalogue
+    }
+
+    /// The position of the domain `id` in [`Catalogue::domains`].
+    pub fn domain_index(&self, id: &str) -> Option<usize> {
+        self.domains.iter().position(|d| d.id == id)
+    }
+
+    /// The domains whose events reach the type `name`, directly or through other types; empty
+    /// for a type no event reaches.
+    pub fn type_domains(&self, name: &str) -> &DomainSet {
+        static NONE: DomainSet = BTreeSet::new();
+        self.type_domains.get(name).unwrap_or(&NONE)
+    }
+
+    /// The domain of `event`, as a set of one.
+    pub fn event_domains(&self, event: &EventDef) -> DomainSet {
+        self.domain_index(&event.domain).into_iter().collect()
     }
 
     /// The type called `name`.

@@ -4,7 +4,7 @@
 //! The expected files of the `mini` fixture live in `fixtures/mini/expected/` and are compiled by
 //! the `steppay-webhooks-fixture` crate (`tests/fixture-crate`). After an intended change to the
 //! output, refresh them with `UPDATE_EXPECT=1 cargo test -p steppay-webhooks-codegen` and review
-//! the diff.
+//! the diff. The fixture crate's `[features]` (the mini domains) are refreshed the same way.
 
 mod support;
 
@@ -18,6 +18,11 @@ use crate::support::{files_under, read_catalogue};
 
 fn fixture_dir(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// The manifest of the crate that compiles the `mini` fixture's expected output.
+fn fixture_crate_manifest() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixture-crate/Cargo.toml")
 }
 
 fn fixture(name: &str) -> Input {
@@ -35,6 +40,17 @@ fn mini_fixture_matches_its_expected_output() {
             std::fs::create_dir_all(file.parent().expect("a parent")).expect("create folder");
         }
         expect_file![file].assert_eq(contents);
+    }
+    // The fixture crate declares the catalogue's domains as its features, as the real crate does.
+    let manifest_path = fixture_crate_manifest();
+    let manifest =
+        std::fs::read_to_string(&manifest_path).expect("read the fixture crate's manifest");
+    let spliced = codegen::splice_features(&manifest, &output.features)
+        .unwrap_or_else(|e| panic!("{}: {e}", manifest_path.display()));
+    if updating {
+        std::fs::write(&manifest_path, &spliced).expect("write the fixture crate's manifest");
+    } else {
+        assert_eq!(manifest, spliced, "the fixture crate's features are stale");
     }
     let produced: BTreeSet<String> = output.files.keys().cloned().collect();
     let stale: Vec<String> = files_under(&expected).difference(&produced).cloned().collect();

@@ -10,7 +10,9 @@
 //!
 //! # Parse and match
 //!
-//! ```
+// The examples use the `payment` and `subscription` domains; they are not compiled without them.
+#![cfg_attr(feature = "payment", doc = "```")]
+#![cfg_attr(not(feature = "payment"), doc = "```ignore")]
 //! use steppay_webhooks::{Event, Webhook};
 //! use steppay_webhooks::types::PaymentStatus;
 //!
@@ -42,7 +44,8 @@
 //! Implement the [`Handler`] methods you need (each defaults to doing nothing) and call
 //! [`dispatch`]:
 //!
-//! ```
+#![cfg_attr(all(feature = "payment", feature = "subscription"), doc = "```")]
+#![cfg_attr(not(all(feature = "payment", feature = "subscription")), doc = "```ignore")]
 //! use steppay_webhooks::types::{Payment, Subscription};
 //! use steppay_webhooks::{dispatch, Handler, HandlerError, Webhook};
 //!
@@ -95,6 +98,7 @@
 //!   Serialization is unchanged.
 //! - Payload structs are `#[non_exhaustive]`; in tests, build them from JSON.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 // A webhook body is untrusted input: nothing on the way from its bytes to a typed value may panic.
 // Tests are exempt (see clippy.toml's `allow-*-in-tests`).

@@ -3,15 +3,17 @@
 //! The generator itself (`codegen`) does no I/O; this binary feeds it the YAML files and the
 //! example deliveries, and applies its output: files are written to a temporary name and renamed
 //! into place, unchanged files are left alone, and files the generator no longer produces are
-//! deleted from the folders it owns.
+//! deleted from the folders it owns. The crate's per-domain features are spliced into the
+//! generated block of `generated/Cargo.toml`, the one file outside those folders it writes.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use codegen::{Input, OWNED_DIRS, Output, REGENERATE, SourceFile};
+use codegen::{Input, MANIFEST, OWNED_DIRS, REGENERATE, SourceFile, SpliceError};
 
 const USAGE: &str = "\
 usage: cargo xtask gen [--check]
@@ -59,6 +61,8 @@ enum Error {
     Catalogue(codegen::Diagnostics),
     /// Reading or writing a file failed.
     Io { path: PathBuf, source: io::Error },
+    /// The manifest has no place for the generated features; nothing was written.
+    Manifest { path: PathBuf, source: SpliceError },
     /// `--check` found generated files that differ from what the catalogue produces.
     Stale(Vec<Change>),
 }
@@ -70,6 +74,11 @@ impl fmt::Display for Error {
                 write!(f, "{diagnostics}\nnothing under generated/ was changed")
             }
             Error::Io { path, source } => write!(f, "error: {}: {source}", path.display()),
+            Error::Manifest { path, source } => write!(
+                f,
+                "error: {}: {source}\nnothing under generated/ was changed",
+                path.display()
+            ),
             Error::Stale(changes) => {
                 writeln!(f, "error: the generated files do not match schema/:")?;
                 for change in changes {
@@ -132,14 +141,23 @@ fn read_input(root: &Path) -> Result<Input, Error> {
     Ok(Input { events, types, examples })
 }
 
-fn run_generator(root: &Path) -> Result<Output, Error> {
-    codegen::generate(&read_input(root)?).map_err(Error::Catalogue)
+/// Every file the generator decides, by path relative to `root`: its own files and the manifest
+/// with the generated features spliced in. Nothing is written.
+fn run_generator(root: &Path) -> Result<BTreeMap<String, String>, Error> {
+    let output = codegen::generate(&read_input(root)?).map_err(Error::Catalogue)?;
+    let mut files = output.files;
+    let path = root.join(MANIFEST);
+    let manifest = fs::read_to_string(&path).map_err(io_error(&path))?;
+    let manifest = codegen::splice_features(&manifest, &output.features)
+        .map_err(|source| Error::Manifest { path, source })?;
+    files.insert(MANIFEST.to_owned(), manifest);
+    Ok(files)
 }
 
-/// Compares the generator's output with the files on disk.
-fn changes(root: &Path, output: &Output) -> Result<Vec<Change>, Error> {
+/// Compares the generator's files with the files on disk.
+fn changes(root: &Path, files: &BTreeMap<String, String>) -> Result<Vec<Change>, Error> {
     let mut changes = Vec::new();
-    for (relative, contents) in &output.files {
+    for (relative, contents) in files {
         let path = root.join(relative);
         match fs::read(&path) {
             Ok(existing) if existing == contents.as_bytes() => {}
@@ -152,7 +170,7 @@ fn changes(root: &Path, output: &Output) -> Result<Vec<Change>, Error> {
     }
     for dir in OWNED_DIRS {
         for relative in files_under(root, dir)? {
-            if !output.files.contains_key(&relative) {
+            if !files.contains_key(&relative) {
                 changes.push(Change::Orphaned(relative));
             }
         }
@@ -188,12 +206,13 @@ fn files_under(root: &Path, dir: &str) -> Result<Vec<String>, Error> {
 /// `cargo xtask gen`: all or nothing. The catalogue is checked and every file produced in memory
 /// before anything on disk changes.
 fn generate(root: &Path) -> Result<(), Error> {
-    let output = run_generator(root)?;
-    let changes = changes(root, &output)?;
+    let files = run_generator(root)?;
+    let changes = changes(root, &files)?;
     for change in &changes {
         match change {
             Change::Missing(relative) | Change::Stale(relative) => {
-                write_atomically(&root.join(relative), output.files[relative].as_bytes())?;
+                let contents = files.get(relative).map_or(&[][..], |c| c.as_bytes());
+                write_atomically(&root.join(relative), contents)?;
             }
             Change::Orphaned(relative) => {
                 let path = root.join(relative);
@@ -202,12 +221,12 @@ fn generate(root: &Path) -> Result<(), Error> {
         }
     }
     if changes.is_empty() {
-        println!("generated/ is up to date ({} files)", output.files.len());
+        println!("generated/ is up to date ({} files)", files.len());
     } else {
         for change in &changes {
             println!("{change}");
         }
-        println!("{} of {} generated files changed", changes.len(), output.files.len());
+        println!("{} of {} generated files changed", changes.len(), files.len());
     }
     Ok(())
 }
@@ -233,10 +252,10 @@ fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
 
 /// `cargo xtask gen --check`: writes nothing.
 fn check_fresh(root: &Path) -> Result<(), Error> {
-    let output = run_generator(root)?;
-    let changes = changes(root, &output)?;
+    let files = run_generator(root)?;
+    let changes = changes(root, &files)?;
     if changes.is_empty() {
-        println!("generated/ is up to date ({} files)", output.files.len());
+        println!("generated/ is up to date ({} files)", files.len());
         Ok(())
     } else {
         Err(Error::Stale(changes))
@@ -250,11 +269,13 @@ mod tests {
 
     use super::*;
 
-    /// A scratch repository holding a copy of the real `schema/` and nothing generated yet.
+    /// A scratch repository holding a copy of the real `schema/` and of the crate's manifest,
+    /// and nothing generated yet.
     fn scratch() -> tempfile::TempDir {
         let dir = tempfile::tempdir().expect("temporary directory");
         let root = workspace_root();
-        for relative in files_under(&root, "schema").expect("list schema/") {
+        let copied = files_under(&root, "schema").expect("list schema/");
+        for relative in copied.into_iter().chain([MANIFEST.to_owned()]) {
             let to = dir.path().join(&relative);
             fs::create_dir_all(to.parent().expect("a parent")).expect("mkdir");
             fs::copy(root.join(&relative), to).expect("copy");
@@ -262,11 +283,16 @@ mod tests {
         dir
     }
 
-    /// Every file under the generated folders, with its bytes.
+    /// Every file the generator writes: those under the generated folders, and the manifest.
+    fn written(root: &Path) -> Vec<String> {
+        let generated = OWNED_DIRS.iter().flat_map(|dir| files_under(root, dir).expect("list"));
+        generated.chain([MANIFEST.to_owned()]).collect()
+    }
+
+    /// Every file the generator writes, with its bytes.
     fn snapshot(root: &Path) -> BTreeMap<String, Vec<u8>> {
-        OWNED_DIRS
-            .iter()
-            .flat_map(|dir| files_under(root, dir).expect("list"))
+        written(root)
+            .into_iter()
             .map(|path| {
                 let bytes = fs::read(root.join(&path)).expect("read");
                 (path, bytes)
@@ -330,9 +356,8 @@ mod tests {
 
     /// Every generated file with its modification time, to tell a rewrite from no write.
     fn mtimes(root: &Path) -> BTreeMap<String, SystemTime> {
-        OWNED_DIRS
-            .iter()
-            .flat_map(|dir| files_under(root, dir).expect("list"))
+        written(root)
+            .into_iter()
             .map(|path| {
                 let modified = fs::metadata(root.join(&path)).and_then(|m| m.modified());
                 (path, modified.expect("mtime"))
@@ -401,6 +426,77 @@ mod tests {
         assert!(read("generated/docs/webhooks.md").contains(
             "| 결제 환불 | Payment refunded | `payment.example_only` | [Payment](#payment) |"
         ));
+    }
+
+    #[test]
+    fn a_new_domain_becomes_a_feature_on_by_default() {
+        let dir = scratch();
+        let root = dir.path();
+        let events = root.join("schema/events.yaml");
+        let text = fs::read_to_string(&events).expect("read");
+        let text = text.replacen(
+            "events:\n",
+            "  - id: refund\n    name: { ko: 환불, en: Refund }\n\nevents:\n",
+            1,
+        ) + "  - type: refund.completed\n    name: { ko: 환불 완료, en: Refund completed }\n    schema: Payment\n";
+        fs::write(&events, text).expect("write");
+        generate(root).expect("generate");
+        let read = |p: &str| fs::read_to_string(root.join(p)).expect("read");
+        let manifest = read(MANIFEST);
+        assert!(manifest.contains("\"cover\", \"refund\"]\n"), "{manifest}");
+        assert!(
+            manifest.contains("# 환불 — Refund: refund.completed\nrefund = []\n"),
+            "{manifest}"
+        );
+        assert!(manifest.contains("axum = [\"dep:axum\"]"), "hand-written features are kept");
+        let event = read("generated/src/generated/event.rs");
+        assert!(
+            event.contains("#[cfg(feature = \"refund\")]\n    RefundCompleted(Box<Payment>),"),
+            "{event}"
+        );
+        // Payment is now needed by two domains.
+        assert!(
+            read("generated/src/generated/mod.rs")
+                .contains("#[cfg(any(feature = \"payment\", feature = \"refund\"))]\nmod payment;")
+        );
+    }
+
+    #[test]
+    fn a_hand_edited_feature_is_stale_and_gen_restores_it() {
+        let dir = scratch();
+        let root = dir.path();
+        generate(root).expect("generate");
+        let path = root.join(MANIFEST);
+        let text = fs::read_to_string(&path).expect("read");
+        fs::write(&path, text.replacen("\norder = []\n", "\norder = [\"axum\"]\n", 1))
+            .expect("edit");
+        assert_eq!(stale(root), vec![Change::Stale(MANIFEST.into())]);
+        generate(root).expect("generate");
+        assert_eq!(fs::read_to_string(&path).expect("read"), text);
+    }
+
+    #[test]
+    fn a_manifest_without_the_generated_block_changes_nothing() {
+        let dir = scratch();
+        let root = dir.path();
+        generate(root).expect("generate");
+        let path = root.join(MANIFEST);
+        let text = fs::read_to_string(&path).expect("read");
+        let text: String = text
+            .split_inclusive('\n')
+            .filter(|line| !line.starts_with("# end of @generated"))
+            .collect();
+        fs::write(&path, text).expect("edit");
+        let before = snapshot(root);
+        match generate(root) {
+            Err(error @ Error::Manifest { .. }) => {
+                let message = error.to_string();
+                assert!(message.contains("generated/Cargo.toml"), "{message}");
+                assert!(message.contains("has no end"), "{message}");
+            }
+            other => panic!("expected a manifest error, got {other:?}"),
+        }
+        assert_eq!(snapshot(root), before);
     }
 
     /// `cargo test --workspace` fails when someone edits schema/ without regenerating, or edits

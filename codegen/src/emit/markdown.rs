@@ -32,13 +32,17 @@ fn write_reference(catalogue: &Catalogue, out: &mut String) -> std::fmt::Result 
     writeln!(
         out,
         "The webhook events StepPay sends, by domain. Each event type decides the schema of the \
-         delivery's `data` property."
+         delivery's `data` property. In the crate, each domain is a Cargo feature, all on by \
+         default; with a domain's feature off, its events parse as `Event::Unknown` and its types \
+         and handler methods are not compiled."
     )?;
     writeln!(out)?;
     writeln!(out, "## Events")?;
     for domain in &catalogue.domains {
         writeln!(out)?;
         writeln!(out, "### {} · {}", domain.name.ko, domain.name.en)?;
+        writeln!(out)?;
+        writeln!(out, "Cargo feature `{}` (on by default).", domain.id)?;
         writeln!(out)?;
         writeln!(out, "| 이벤트 | Event | 이벤트 타입 | Schema |")?;
         writeln!(out, "| --- | --- | --- | --- |")?;

@@ -5,8 +5,12 @@ use std::collections::BTreeMap;
 use crate::model::Catalogue;
 
 mod json_schema;
+mod manifest;
 mod markdown;
 mod rust;
+
+pub(crate) use self::manifest::features;
+pub use self::manifest::{MANIFEST, SpliceError, splice_features};
 
 /// Generated files by path relative to the repository root.
 pub(crate) type Files = BTreeMap<String, String>;

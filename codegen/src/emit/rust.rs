@@ -6,15 +6,20 @@
 //! The generated code leans on a small hand-written runtime, `crate::runtime` (the serde codecs
 //! for decimals and date-times, `Unrecognized`, `UnknownEvent`, `Webhook`, and the
 //! `impl_open_enum!` macro), so that what is generated stays declarative.
+//!
+//! Every domain is a Cargo feature. An event is compiled under its domain's feature, a type under
+//! the features of the domains whose events reach it, a module under the union of its types', and
+//! an import under the union of the items that use it; a `#[cfg]` equal to the one around it is
+//! left out, so the code reads as if written for the features it needs.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use super::{Files, RUST_DIR, header};
 use crate::model::{
-    Catalogue, EnumDef, EventDef, FieldDef, StructDef, Text, TypeDef, TypeKind, TypeRef,
+    Catalogue, DomainSet, EnumDef, EventDef, FieldDef, StructDef, Text, TypeDef, TypeKind, TypeRef,
 };
 use crate::names::{escape_keyword, serde_camel_case, snake_case};
 
@@ -43,7 +48,46 @@ fn render(source: &str, tokens: TokenStream) -> String {
         Ok(file) => file,
         Err(error) => panic!("codegen emitted invalid Rust for {source}: {error}"),
     };
-    format!("{}\n{}", header("//", source), space_items(&prettyplease::unparse(&file)))
+    let text = join_cfgs(&prettyplease::unparse(&file));
+    format!("{}\n{}", header("//", source), space_items(&text))
+}
+
+/// The width rustfmt gives a line, which a joined `#[cfg]` keeps to.
+const MAX_WIDTH: usize = 100;
+
+/// Writes each `#[cfg(any(..))]` that prettyplease spread over a line per token the way rustfmt
+/// does: on one line when it fits, else one feature per line inside `#[cfg(any(` and `))]`.
+fn join_cfgs(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() != "#[cfg(" {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let mut features = Vec::new();
+        for inner in lines.by_ref() {
+            let inner = inner.trim();
+            if inner == ")]" {
+                break;
+            }
+            if inner.starts_with("feature = ") {
+                features.push(inner.trim_end_matches(','));
+            }
+        }
+        let one_line = format!("{indent}#[cfg(any({}))]", features.join(", "));
+        if one_line.len() <= MAX_WIDTH {
+            out.push_str(&one_line);
+            out.push('\n');
+        } else {
+            out.push_str(&format!("{indent}#[cfg(any(\n{indent}    "));
+            out.push_str(&features.join(&format!(",\n{indent}    ")));
+            out.push_str(&format!("\n{indent}))]\n"));
+        }
+    }
+    out
 }
 
 /// Puts blank lines where a person would: prettyplease prints none, which makes long modules
@@ -68,15 +112,24 @@ fn space_items(text: &str) -> String {
         "use ",
         "trait ",
     ];
+    let lines: Vec<&str> = text.lines().collect();
     let mut out = String::with_capacity(text.len() + text.len() / 16);
     let mut previous: Option<&str> = None;
     // The kind of the item that each depth's most recent item-starting line began.
     let mut kinds: BTreeMap<usize, Kind> = BTreeMap::new();
-    for line in text.lines() {
+    for (i, line) in lines.iter().enumerate() {
         let indent = line.len() - line.trim_start().len();
         let trim = line.trim_start();
         let starts_item = STARTS.iter().any(|s| trim.starts_with(s));
-        let kind = Kind::of(trim);
+        // Docs and attributes belong to the item below them: a `#[cfg]` on a `use` keeps it in
+        // its run of `use` lines.
+        let item_line = lines
+            .iter()
+            .skip(i)
+            .map(|l| l.trim_start())
+            .find(|l| !l.starts_with("///") && !l.starts_with("#["))
+            .unwrap_or(trim);
+        let kind = Kind::of(item_line);
         if let Some(prev) = previous {
             let prev_trim = prev.trim();
             let prev_indent = prev.len() - prev.trim_start().len();
@@ -93,7 +146,7 @@ fn space_items(text: &str) -> String {
         }
         out.push_str(line);
         out.push('\n');
-        previous = Some(line);
+        previous = Some(*line);
     }
     out
 }
@@ -166,15 +219,72 @@ fn note_paragraphs(note: Option<&String>, deprecated: Option<&String>) -> Vec<St
     paragraphs
 }
 
+/// The `#[cfg]` that compiles an item needed by the domains `needed` when the code around it is
+/// already compiled for the domains `context`: nothing when they are the same.
+///
+/// A type no event reaches (`needed` empty) is compiled whenever the code around it is.
+fn cfg(catalogue: &Catalogue, needed: &DomainSet, context: &DomainSet) -> TokenStream {
+    if needed.is_empty() || needed == context {
+        return TokenStream::new();
+    }
+    let features: Vec<&str> =
+        needed.iter().filter_map(|&i| catalogue.domains.get(i)).map(|d| d.id.as_str()).collect();
+    match features.as_slice() {
+        [feature] => quote! { #[cfg(feature = #feature)] },
+        _ => quote! { #[cfg(any(#(feature = #features),*))] },
+    }
+}
+
+/// Every domain: the context of code that is always compiled.
+fn all_domains(catalogue: &Catalogue) -> DomainSet {
+    (0..catalogue.domains.len()).collect()
+}
+
+/// The domains an item needs, an empty set (reached by no event) read as every domain.
+fn needed(catalogue: &Catalogue, domains: &DomainSet) -> DomainSet {
+    if domains.is_empty() { all_domains(catalogue) } else { domains.clone() }
+}
+
+/// The domains of a module: the union of its types'.
+fn module_domains(catalogue: &Catalogue, types: &[&TypeDef]) -> DomainSet {
+    types.iter().flat_map(|t| needed(catalogue, catalogue.type_domains(&t.name))).collect()
+}
+
+/// Names grouped by the domains that need them, groups in order of first appearance, for one
+/// `use` line each.
+fn grouped<'a>(
+    names: impl IntoIterator<Item = (&'a str, DomainSet)>,
+) -> Vec<(DomainSet, Vec<&'a str>)> {
+    let mut groups: Vec<(DomainSet, Vec<&'a str>)> = Vec::new();
+    for (name, domains) in names {
+        match groups.iter_mut().find(|(d, _)| *d == domains) {
+            Some((_, group)) => {
+                if !group.contains(&name) {
+                    group.push(name);
+                }
+            }
+            None => groups.push((domains, vec![name])),
+        }
+    }
+    groups
+}
+
 fn types_module(catalogue: &Catalogue, module: &str, types: &[&TypeDef]) -> TokenStream {
+    let context = module_domains(catalogue, types);
     let mut uses = Uses::default();
     let items: Vec<TokenStream> = types
         .iter()
-        .map(|ty| match &ty.kind {
-            TypeKind::Struct(def) => struct_item(catalogue, ty, def, module, &mut uses),
-            TypeKind::Enum(def) => {
-                uses.runtime.insert("Unrecognized");
-                enum_item(ty, def)
+        .map(|ty| {
+            let domains = needed(catalogue, catalogue.type_domains(&ty.name));
+            let cfg = cfg(catalogue, &domains, &context);
+            match &ty.kind {
+                TypeKind::Struct(def) => {
+                    struct_item(catalogue, ty, def, module, &cfg, &mut uses.with(&domains))
+                }
+                TypeKind::Enum(def) => {
+                    uses.with(&domains).add(Import::Runtime("Unrecognized"));
+                    enum_item(ty, def, &cfg)
+                }
             }
         })
         .collect();
@@ -182,7 +292,7 @@ fn types_module(catalogue: &Catalogue, module: &str, types: &[&TypeDef]) -> Toke
         " Types declared in `{}`.",
         types.first().map_or("schema/types/", |t| t.source.as_str())
     );
-    let uses = uses.tokens();
+    let uses = uses.tokens(catalogue, &context);
     quote! {
         #![doc = #doc]
         #uses
@@ -190,53 +300,93 @@ fn types_module(catalogue: &Catalogue, module: &str, types: &[&TypeDef]) -> Toke
     }
 }
 
-/// The `use` lines a types module needs, collected while emitting its items.
+/// An import of a types module.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Import {
+    // In the order of the `use` lines: std, other crates, this crate.
+    Fmt,
+    BTreeMap,
+    NaiveDateTime,
+    Decimal,
+    Serde,
+    Runtime(&'static str),
+    Redacted,
+    /// A type of another module: (module, type).
+    Sibling(String, String),
+}
+
+/// The `use` lines a types module needs, collected while emitting its items, each with the
+/// domains of the items that need it.
 #[derive(Default)]
 struct Uses {
-    fmt: bool,
-    serde: bool,
-    btree_map: bool,
-    decimal: bool,
-    date_time: bool,
-    runtime: BTreeSet<&'static str>,
-    redacted: bool,
-    siblings: BTreeSet<(String, String)>,
+    needs: BTreeMap<Import, DomainSet>,
+}
+
+/// [`Uses`] while emitting an item that the domains `domains` need.
+struct ItemUses<'a> {
+    uses: &'a mut Uses,
+    domains: &'a DomainSet,
+}
+
+impl ItemUses<'_> {
+    fn add(&mut self, import: Import) {
+        self.uses.needs.entry(import).or_default().extend(self.domains);
+    }
 }
 
 impl Uses {
-    fn tokens(&self) -> TokenStream {
+    fn with<'a>(&'a mut self, domains: &'a DomainSet) -> ItemUses<'a> {
+        ItemUses { uses: self, domains }
+    }
+
+    fn tokens(&self, catalogue: &Catalogue, context: &DomainSet) -> TokenStream {
         let mut out = TokenStream::new();
-        if self.fmt {
-            out.extend(quote! { use std::fmt; });
+        let mut runtime = Vec::new();
+        let mut siblings: BTreeMap<&str, Vec<(&str, DomainSet)>> = BTreeMap::new();
+        for (import, domains) in &self.needs {
+            let cfg = cfg(catalogue, domains, context);
+            match import {
+                Import::Fmt => out.extend(quote! { #cfg use std::fmt; }),
+                Import::BTreeMap => out.extend(quote! { #cfg use std::collections::BTreeMap; }),
+                Import::NaiveDateTime => out.extend(quote! { #cfg use chrono::NaiveDateTime; }),
+                Import::Decimal => out.extend(quote! { #cfg use rust_decimal::Decimal; }),
+                Import::Serde => out.extend(quote! { #cfg use serde::{Deserialize, Serialize}; }),
+                Import::Runtime(name) => runtime.push((*name, domains.clone())),
+                Import::Redacted => {
+                    out.extend(runtime_uses(catalogue, context, std::mem::take(&mut runtime)));
+                    out.extend(quote! { #cfg use crate::runtime::codec::Redacted; });
+                }
+                Import::Sibling(module, name) => {
+                    siblings.entry(module).or_default().push((name, domains.clone()));
+                }
+            }
         }
-        if self.btree_map {
-            out.extend(quote! { use std::collections::BTreeMap; });
-        }
-        if self.date_time {
-            out.extend(quote! { use chrono::NaiveDateTime; });
-        }
-        if self.decimal {
-            out.extend(quote! { use rust_decimal::Decimal; });
-        }
-        if self.serde {
-            out.extend(quote! { use serde::{Deserialize, Serialize}; });
-        }
-        if !self.runtime.is_empty() {
-            let names = self.runtime.iter().map(|n| ident(n));
-            out.extend(quote! { use crate::runtime::{#(#names),*}; });
-        }
-        if self.redacted {
-            out.extend(quote! { use crate::runtime::codec::Redacted; });
-        }
-        let mut modules: Vec<&str> = self.siblings.iter().map(|(m, _)| m.as_str()).collect();
-        modules.dedup();
-        for module in modules {
+        out.extend(runtime_uses(catalogue, context, runtime));
+        for (module, names) in siblings {
             let module_ident = module_ident(module);
-            let names = self.siblings.iter().filter(|(m, _)| m == module).map(|(_, n)| ident(n));
-            out.extend(quote! { use super::#module_ident::{#(#names),*}; });
+            for (domains, names) in grouped(names) {
+                let cfg = cfg(catalogue, &domains, context);
+                let names = names.into_iter().map(ident);
+                out.extend(quote! { #cfg use super::#module_ident::{#(#names),*}; });
+            }
         }
         out
     }
+}
+
+/// `use crate::runtime::{..};` lines, one for each set of domains.
+fn runtime_uses(
+    catalogue: &Catalogue,
+    context: &DomainSet,
+    names: Vec<(&'static str, DomainSet)>,
+) -> TokenStream {
+    let mut out = TokenStream::new();
+    for (domains, names) in grouped(names) {
+        let cfg = cfg(catalogue, &domains, context);
+        let names = names.into_iter().map(ident);
+        out.extend(quote! { #cfg use crate::runtime::{#(#names),*}; });
+    }
+    out
 }
 
 fn struct_item(
@@ -244,9 +394,10 @@ fn struct_item(
     ty: &TypeDef,
     def: &StructDef,
     module: &str,
-    uses: &mut Uses,
+    cfg: &TokenStream,
+    uses: &mut ItemUses<'_>,
 ) -> TokenStream {
-    uses.serde = true;
+    uses.add(Import::Serde);
     let name = ident(&ty.name);
     let mut paragraphs = Vec::new();
     let events: Vec<String> =
@@ -279,6 +430,7 @@ fn struct_item(
     if !def.fields.iter().any(|f| f.sensitive) {
         return quote! {
             #doc
+            #cfg
             #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
             #[serde(rename_all = "camelCase")]
             #[non_exhaustive]
@@ -287,8 +439,8 @@ fn struct_item(
             }
         };
     }
-    uses.fmt = true;
-    uses.redacted = true;
+    uses.add(Import::Fmt);
+    uses.add(Import::Redacted);
     let debug_fields = def.fields.iter().map(|field| {
         let field_name = ident(&field.rust_name);
         // `derive(Debug)` prints a raw identifier without its `r#`.
@@ -309,6 +461,7 @@ fn struct_item(
     let label = &ty.name;
     quote! {
         #doc
+        #cfg
         #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
         #[serde(rename_all = "camelCase")]
         #[non_exhaustive]
@@ -317,6 +470,7 @@ fn struct_item(
         }
 
         #[doc = #impl_doc]
+        #cfg
         impl fmt::Debug for #name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_struct(#label)
@@ -370,7 +524,7 @@ fn rust_type(
     ty: &TypeRef,
     nullable: bool,
     module: &str,
-    uses: &mut Uses,
+    uses: &mut ItemUses<'_>,
 ) -> TokenStream {
     let inner = match ty {
         TypeRef::Long => quote! { i64 },
@@ -378,11 +532,11 @@ fn rust_type(
         TypeRef::Boolean => quote! { bool },
         TypeRef::String => quote! { String },
         TypeRef::Decimal => {
-            uses.decimal = true;
+            uses.add(Import::Decimal);
             quote! { Decimal }
         }
         TypeRef::LocalDateTime => {
-            uses.date_time = true;
+            uses.add(Import::NaiveDateTime);
             quote! { NaiveDateTime }
         }
         TypeRef::List(item) => {
@@ -390,7 +544,7 @@ fn rust_type(
             quote! { Vec<#item> }
         }
         TypeRef::Map(value) => {
-            uses.btree_map = true;
+            uses.add(Import::BTreeMap);
             let value = rust_type(catalogue, value, false, module, uses);
             quote! { BTreeMap<String, #value> }
         }
@@ -398,7 +552,7 @@ fn rust_type(
             if let Some(target) = catalogue.type_named(name)
                 && target.module != module
             {
-                uses.siblings.insert((target.module.clone(), name.clone()));
+                uses.add(Import::Sibling(target.module.clone(), name.clone()));
             }
             let name = ident(name);
             quote! { #name }
@@ -411,7 +565,7 @@ fn rust_type(
     }
 }
 
-fn enum_item(ty: &TypeDef, def: &EnumDef) -> TokenStream {
+fn enum_item(ty: &TypeDef, def: &EnumDef, cfg: &TokenStream) -> TokenStream {
     let name = ident(&ty.name);
     let doc = docs(
         &summary(&ty.description),
@@ -433,6 +587,7 @@ fn enum_item(ty: &TypeDef, def: &EnumDef) -> TokenStream {
     });
     quote! {
         #doc
+        #cfg
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum #name {
@@ -444,6 +599,7 @@ fn enum_item(ty: &TypeDef, def: &EnumDef) -> TokenStream {
             Unrecognized(Unrecognized),
         }
 
+        #cfg
         impl #name {
             /// The values StepPay documents, in its order.
             pub const KNOWN: &'static [Self] = &[#(Self::#variants),*];
@@ -457,6 +613,7 @@ fn enum_item(ty: &TypeDef, def: &EnumDef) -> TokenStream {
             }
         }
 
+        #cfg
         impl From<&str> for #name {
             fn from(value: &str) -> Self {
                 match value {
@@ -466,46 +623,72 @@ fn enum_item(ty: &TypeDef, def: &EnumDef) -> TokenStream {
             }
         }
 
+        #cfg
         crate::runtime::impl_open_enum!(#name);
     }
 }
 
-/// The schema types that event payloads use, sorted, for `use` lines.
-fn payload_types(catalogue: &Catalogue) -> Vec<Ident> {
-    let names: BTreeSet<&str> = catalogue.events.iter().map(|e| e.schema.as_str()).collect();
-    names.into_iter().map(ident).collect()
+/// `use super::types::{..};` lines for the payload types of the events: one line for each set
+/// of domains whose events carry them, in catalogue order.
+fn payload_uses(catalogue: &Catalogue) -> TokenStream {
+    let mut schemas: BTreeMap<&str, DomainSet> = BTreeMap::new();
+    let mut order = Vec::new();
+    for event in &catalogue.events {
+        let domains = schemas.entry(&event.schema).or_insert_with(|| {
+            order.push(event.schema.as_str());
+            DomainSet::new()
+        });
+        domains.extend(catalogue.event_domains(event));
+    }
+    let names = order.into_iter().map(|schema| (schema, schemas[schema].clone()));
+    let all = all_domains(catalogue);
+    let mut out = TokenStream::new();
+    for (domains, names) in grouped(names) {
+        let cfg = cfg(catalogue, &domains, &all);
+        let names = names.into_iter().map(ident);
+        out.extend(quote! { #cfg use super::types::{#(#names),*}; });
+    }
+    out
+}
+
+/// The `#[cfg]` of each event, in catalogue order.
+fn event_cfgs(catalogue: &Catalogue) -> Vec<TokenStream> {
+    let all = all_domains(catalogue);
+    catalogue.events.iter().map(|e| cfg(catalogue, &catalogue.event_domains(e), &all)).collect()
 }
 
 fn event_module(catalogue: &Catalogue) -> TokenStream {
-    let payloads = payload_types(catalogue);
+    let payload_uses = payload_uses(catalogue);
+    let cfgs = event_cfgs(catalogue);
     let events = &catalogue.events;
     let variants: Vec<Ident> = events.iter().map(|e| ident(&e.variant)).collect();
     let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
     let schemas: Vec<Ident> = events.iter().map(|e| ident(&e.schema)).collect();
     let variant_docs: Vec<TokenStream> = events.iter().map(|e| event_docs(e, true)).collect();
     let type_docs: Vec<TokenStream> = events.iter().map(|e| event_docs(e, false)).collect();
-    let count = proc_macro2::Literal::usize_unsuffixed(events.len());
     quote! {
         //! The [`Event`] enum (one variant per event type) and [`EventType`].
 
         use std::fmt;
         use std::str::FromStr;
 
-        use serde::de::{Deserialize, Deserializer};
+        use serde::de::Deserializer;
         use serde::ser::{Serialize, Serializer};
 
         use crate::runtime::{ParseEventTypeError, UnknownEvent};
-        use super::types::{#(#payloads),*};
+        #payload_uses
 
         /// 웹훅 이벤트 — A webhook event: its type and its typed `data`.
         ///
         /// Known event types carry their payload (boxed, so that `Event` stays small); any other
-        /// event type parses as [`Event::Unknown`], which keeps the type and the raw `data`.
+        /// event type parses as [`Event::Unknown`], which keeps the type and the raw `data`. So
+        /// does an event of a domain whose Cargo feature is off.
         #[derive(Debug, Clone, PartialEq)]
         #[non_exhaustive]
         pub enum Event {
             #(
                 #variant_docs
+                #cfgs
                 #variants(Box<#schemas>),
             )*
             /// 알 수 없는 이벤트 — An event type this version of the crate does not know, with its raw `data`.
@@ -516,7 +699,7 @@ fn event_module(catalogue: &Catalogue) -> TokenStream {
             /// The event type, or `None` for [`Event::Unknown`].
             pub fn event_type(&self) -> Option<EventType> {
                 match self {
-                    #(Self::#variants(_) => Some(EventType::#variants),)*
+                    #(#cfgs Self::#variants(_) => Some(EventType::#variants),)*
                     Self::Unknown(_) => None,
                 }
             }
@@ -524,7 +707,7 @@ fn event_module(catalogue: &Catalogue) -> TokenStream {
             /// The `event` value as StepPay sent it, e.g. `"order.created"`.
             pub fn as_str(&self) -> &str {
                 match self {
-                    #(Self::#variants(_) => #types,)*
+                    #(#cfgs Self::#variants(_) => #types,)*
                     Self::Unknown(event) => event.event_type(),
                 }
             }
@@ -535,7 +718,7 @@ fn event_module(catalogue: &Catalogue) -> TokenStream {
                 data: D,
             ) -> Result<Self, D::Error> {
                 let event = match event_type {
-                    #(#types => Self::#variants(Box::new(#schemas::deserialize(data)?)),)*
+                    #(#cfgs #types => Self::#variants(Box::new(serde::Deserialize::deserialize(data)?)),)*
                     _ => Self::Unknown(UnknownEvent::deserialize_data(event_type, data)?),
                 };
                 Ok(event)
@@ -544,30 +727,32 @@ fn event_module(catalogue: &Catalogue) -> TokenStream {
             /// Writes `data` as StepPay sends it.
             pub(crate) fn serialize_data<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 match self {
-                    #(Self::#variants(data) => data.serialize(serializer),)*
+                    #(#cfgs Self::#variants(data) => data.serialize(serializer),)*
                     Self::Unknown(event) => event.data().serialize(serializer),
                 }
             }
         }
 
-        /// 이벤트 타입 — The event types this version of the crate knows.
+        /// 이벤트 타입 — The event types this version of the crate knows, of the domains whose
+        /// Cargo features are on.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         pub enum EventType {
             #(
                 #type_docs
+                #cfgs
                 #variants,
             )*
         }
 
         impl EventType {
             /// Every known event type, in StepPay's order.
-            pub const ALL: [Self; #count] = [#(Self::#variants),*];
+            pub const ALL: &'static [Self] = &[#(#cfgs Self::#variants),*];
 
             /// The `event` value, e.g. `"order.created"`.
             pub const fn as_str(self) -> &'static str {
                 match self {
-                    #(Self::#variants => #types,)*
+                    #(#cfgs Self::#variants => #types,)*
                 }
             }
         }
@@ -577,7 +762,7 @@ fn event_module(catalogue: &Catalogue) -> TokenStream {
 
             fn from_str(value: &str) -> Result<Self, Self::Err> {
                 match value {
-                    #(#types => Ok(Self::#variants),)*
+                    #(#cfgs #types => Ok(Self::#variants),)*
                     _ => Err(ParseEventTypeError::new(value)),
                 }
             }
@@ -607,8 +792,9 @@ fn event_docs(event: &EventDef, with_payload: bool) -> TokenStream {
 }
 
 fn handler_module(catalogue: &Catalogue) -> TokenStream {
-    let payloads = payload_types(catalogue);
-    let methods = catalogue.events.iter().map(|event| {
+    let payload_uses = payload_uses(catalogue);
+    let cfgs = event_cfgs(catalogue);
+    let methods = catalogue.events.iter().zip(&cfgs).map(|(event, cfg)| {
         let method = ident(&event.method);
         let schema = ident(&event.schema);
         let param = ident(&escape_keyword(snake_case(&event.schema)));
@@ -618,6 +804,7 @@ fn handler_module(catalogue: &Catalogue) -> TokenStream {
         );
         quote! {
             #doc
+            #cfg
             fn #method(
                 &self,
                 webhook: &Webhook,
@@ -628,17 +815,17 @@ fn handler_module(catalogue: &Catalogue) -> TokenStream {
             }
         }
     });
-    let arms = catalogue.events.iter().map(|event| {
+    let arms = catalogue.events.iter().zip(&cfgs).map(|(event, cfg)| {
         let variant = ident(&event.variant);
         let method = ident(&event.method);
-        quote! { Event::#variant(data) => handler.#method(webhook, data).await, }
+        quote! { #cfg Event::#variant(data) => handler.#method(webhook, data).await, }
     });
     quote! {
         //! The [`Handler`] trait (one method per event type) and [`dispatch`].
 
         use crate::runtime::{HandlerError, UnknownEvent, Webhook};
         use super::event::Event;
-        use super::types::{#(#payloads),*};
+        #payload_uses
 
         /// 웹훅 처리기 — Handles webhooks, one method per event type.
         ///
@@ -649,11 +836,14 @@ fn handler_module(catalogue: &Catalogue) -> TokenStream {
         ///
         /// An error returned from a method is handed back by [`dispatch`]; a receiver should answer
         /// StepPay with a server error so that the delivery is retried.
+        ///
+        /// The methods of a domain whose Cargo feature is off are compiled out; its events reach
+        /// [`Handler::unknown_event`].
         pub trait Handler: Sync {
             #(#methods)*
 
-            /// 알 수 없는 이벤트 — Called for an event type this version of the crate does not know.
-            /// Does nothing unless implemented.
+            /// 알 수 없는 이벤트 — Called for an event type this version of the crate does not know,
+            /// or whose domain's Cargo feature is off. Does nothing unless implemented.
             fn unknown_event(
                 &self,
                 webhook: &Webhook,
@@ -679,12 +869,26 @@ fn handler_module(catalogue: &Catalogue) -> TokenStream {
 }
 
 fn root_module(catalogue: &Catalogue) -> TokenStream {
+    let all = all_domains(catalogue);
     let modules = catalogue.modules();
-    let module_idents: Vec<Ident> = modules.keys().map(|m| module_ident(m)).collect();
-    let reexports = modules.iter().map(|(module, types)| {
+    let declarations = modules.iter().map(|(module, types)| {
+        let cfg = cfg(catalogue, &module_domains(catalogue, types), &all);
         let module = module_ident(module);
-        let names = types.iter().map(|t| ident(&t.name));
-        quote! { pub use super::#module::{#(#names),*}; }
+        quote! { #cfg mod #module; }
+    });
+    let reexports = modules.iter().flat_map(|(module, types)| {
+        let module = module_ident(module);
+        let names = types
+            .iter()
+            .map(|t| (t.name.as_str(), needed(catalogue, catalogue.type_domains(&t.name))));
+        grouped(names)
+            .into_iter()
+            .map(|(domains, names)| {
+                let cfg = cfg(catalogue, &domains, &all);
+                let names = names.into_iter().map(ident);
+                quote! { #cfg pub use super::#module::{#(#names),*}; }
+            })
+            .collect::<Vec<_>>()
     });
     quote! {
         //! Everything generated from `schema/`: the payload types, [`Event`], [`EventType`],
@@ -692,7 +896,7 @@ fn root_module(catalogue: &Catalogue) -> TokenStream {
 
         mod event;
         mod handler;
-        #(mod #module_idents;)*
+        #(#declarations)*
 
         pub use self::event::{Event, EventType};
         pub use self::handler::{dispatch, Handler};
@@ -701,6 +905,8 @@ fn root_module(catalogue: &Catalogue) -> TokenStream {
         ///
         /// Structs are `#[non_exhaustive]` so that fields StepPay adds can be added here without
         /// breaking your code; build them from JSON (`serde_json::from_value`) in tests.
+        ///
+        /// A type is compiled when the Cargo feature of a domain whose events carry it is on.
         pub mod types {
             #(#reexports)*
         }

@@ -4,134 +4,173 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::de::{Deserialize, Deserializer};
+use serde::de::Deserializer;
 use serde::ser::{Serialize, Serializer};
 
 use crate::runtime::{ParseEventTypeError, UnknownEvent};
-use super::types::{
-    Cover, Customer, Invoice, Order, Payment, Price, Product, Subscription, Usage,
-};
+#[cfg(feature = "order")]
+use super::types::Order;
+#[cfg(feature = "subscription")]
+use super::types::{Subscription, Usage};
+#[cfg(feature = "invoice")]
+use super::types::Invoice;
+#[cfg(feature = "payment")]
+use super::types::Payment;
+#[cfg(feature = "customer")]
+use super::types::Customer;
+#[cfg(feature = "product")]
+use super::types::{Product, Price};
+#[cfg(feature = "cover")]
+use super::types::Cover;
 
 /// 웹훅 이벤트 — A webhook event: its type and its typed `data`.
 ///
 /// Known event types carry their payload (boxed, so that `Event` stays small); any other
-/// event type parses as [`Event::Unknown`], which keeps the type and the raw `data`.
+/// event type parses as [`Event::Unknown`], which keeps the type and the raw `data`. So
+/// does an event of a domain whose Cargo feature is off.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
     /// 주문 생성 — Order created
     ///
     /// `order.created` · `data`: [`Order`]
+    #[cfg(feature = "order")]
     OrderCreated(Box<Order>),
     /// 주문 변경 — Order updated
     ///
     /// `order.updated` · `data`: [`Order`]
+    #[cfg(feature = "order")]
     OrderUpdated(Box<Order>),
     /// 주문 결제 성공 — Order payment completed
     ///
     /// `order.payment_completed` · `data`: [`Order`]
     ///
     /// **Note:** Added to StepPay's event table on 2023-12-26.
+    #[cfg(feature = "order")]
     OrderPaymentCompleted(Box<Order>),
     /// 구독 생성 — Subscription created
     ///
     /// `subscription.created` · `data`: [`Subscription`]
+    #[cfg(feature = "subscription")]
     SubscriptionCreated(Box<Subscription>),
     /// 구독 변경 — Subscription updated
     ///
     /// `subscription.updated` · `data`: [`Subscription`]
+    #[cfg(feature = "subscription")]
     SubscriptionUpdated(Box<Subscription>),
     /// 결제 예정 알림 — Payment due notification
     ///
     /// `subscription.payment_due_notification` · `data`: [`Subscription`]
+    #[cfg(feature = "subscription")]
     SubscriptionPaymentDueNotification(Box<Subscription>),
     /// 사용량 추가 — Usage added
     ///
     /// `subscription.usage.added` · `data`: [`Usage`]
+    #[cfg(feature = "subscription")]
     SubscriptionUsageAdded(Box<Usage>),
     /// 청구서 생성 — Invoice created
     ///
     /// `invoice.created` · `data`: [`Invoice`]
+    #[cfg(feature = "invoice")]
     InvoiceCreated(Box<Invoice>),
     /// 청구서 변경 — Invoice updated
     ///
     /// `invoice.updated` · `data`: [`Invoice`]
+    #[cfg(feature = "invoice")]
     InvoiceUpdated(Box<Invoice>),
     /// 청구서 삭제 — Invoice deleted
     ///
     /// `invoice.deleted` · `data`: [`Invoice`]
+    #[cfg(feature = "invoice")]
     InvoiceDeleted(Box<Invoice>),
     /// 결제 성공 — Payment completed
     ///
     /// `payment.completed` · `data`: [`Payment`]
     ///
     /// **Note:** The payment's `status` is spelled `COMPLETE`, not `COMPLETED`.
+    #[cfg(feature = "payment")]
     PaymentCompleted(Box<Payment>),
     /// 결제 실패 — Payment failed
     ///
     /// `payment.failed` · `data`: [`Payment`]
+    #[cfg(feature = "payment")]
     PaymentFailed(Box<Payment>),
     /// 결제 취소 — Payment canceled
     ///
     /// `payment.canceled` · `data`: [`Payment`]
+    #[cfg(feature = "payment")]
     PaymentCanceled(Box<Payment>),
     /// 결제 대기 — Payment pending
     ///
     /// `payment.standby` · `data`: [`Payment`]
+    #[cfg(feature = "payment")]
     PaymentStandby(Box<Payment>),
     /// 회원 생성 — Customer created
     ///
     /// `customer.created` · `data`: [`Customer`]
+    #[cfg(feature = "customer")]
     CustomerCreated(Box<Customer>),
     /// 회원 정보 변경 — Customer updated
     ///
     /// `customer.updated` · `data`: [`Customer`]
+    #[cfg(feature = "customer")]
     CustomerUpdated(Box<Customer>),
     /// 회원 삭제 — Customer deleted
     ///
     /// `customer.deleted` · `data`: [`Customer`]
+    #[cfg(feature = "customer")]
     CustomerDeleted(Box<Customer>),
     /// 상품 생성 — Product created
     ///
     /// `product.created` · `data`: [`Product`]
+    #[cfg(feature = "product")]
     ProductCreated(Box<Product>),
     /// 상품 수정 — Product updated
     ///
     /// `product.updated` · `data`: [`Product`]
+    #[cfg(feature = "product")]
     ProductUpdated(Box<Product>),
     /// 상품 삭제 — Product deleted
     ///
     /// `product.deleted` · `data`: [`Product`]
+    #[cfg(feature = "product")]
     ProductDeleted(Box<Product>),
     /// 가격 플랜 생성 — Price plan created
     ///
     /// `product.price.created` · `data`: [`Price`]
+    #[cfg(feature = "product")]
     ProductPriceCreated(Box<Price>),
     /// 가격 플랜 수정 — Price plan updated
     ///
     /// `product.price.updated` · `data`: [`Price`]
+    #[cfg(feature = "product")]
     ProductPriceUpdated(Box<Price>),
     /// 가격 플랜 삭제 — Price plan deleted
     ///
     /// `product.price.deleted` · `data`: [`Price`]
+    #[cfg(feature = "product")]
     ProductPriceDeleted(Box<Price>),
     /// 커버 알림 발송 — Cover reminder sent
     ///
     /// `cover.sent_message` · `data`: [`Cover`]
     ///
     /// **Note:** StepPay's event table names the schema `Product` for every cover event but links to the Cover schema; the payload is a Cover.
+    #[cfg(feature = "cover")]
     CoverSentMessage(Box<Cover>),
     /// 커버 알림 나중에 받기 — Cover reminder postponed
     ///
     /// `cover.delayed_message` · `data`: [`Cover`]
+    #[cfg(feature = "cover")]
     CoverDelayedMessage(Box<Cover>),
     /// 커버 결제일 변경 — Cover payment date changed
     ///
     /// `cover.changed_payment_date` · `data`: [`Cover`]
+    #[cfg(feature = "cover")]
     CoverChangedPaymentDate(Box<Cover>),
     /// 커버 만기 — Cover expired
     ///
     /// `cover.paused` · `data`: [`Cover`]
+    #[cfg(feature = "cover")]
     CoverPaused(Box<Cover>),
     /// 알 수 없는 이벤트 — An event type this version of the crate does not know, with its raw `data`.
     Unknown(UnknownEvent),
@@ -141,34 +180,62 @@ impl Event {
     /// The event type, or `None` for [`Event::Unknown`].
     pub fn event_type(&self) -> Option<EventType> {
         match self {
+            #[cfg(feature = "order")]
             Self::OrderCreated(_) => Some(EventType::OrderCreated),
+            #[cfg(feature = "order")]
             Self::OrderUpdated(_) => Some(EventType::OrderUpdated),
+            #[cfg(feature = "order")]
             Self::OrderPaymentCompleted(_) => Some(EventType::OrderPaymentCompleted),
+            #[cfg(feature = "subscription")]
             Self::SubscriptionCreated(_) => Some(EventType::SubscriptionCreated),
+            #[cfg(feature = "subscription")]
             Self::SubscriptionUpdated(_) => Some(EventType::SubscriptionUpdated),
+            #[cfg(feature = "subscription")]
             Self::SubscriptionPaymentDueNotification(_) => {
                 Some(EventType::SubscriptionPaymentDueNotification)
             }
+
+            #[cfg(feature = "subscription")]
             Self::SubscriptionUsageAdded(_) => Some(EventType::SubscriptionUsageAdded),
+            #[cfg(feature = "invoice")]
             Self::InvoiceCreated(_) => Some(EventType::InvoiceCreated),
+            #[cfg(feature = "invoice")]
             Self::InvoiceUpdated(_) => Some(EventType::InvoiceUpdated),
+            #[cfg(feature = "invoice")]
             Self::InvoiceDeleted(_) => Some(EventType::InvoiceDeleted),
+            #[cfg(feature = "payment")]
             Self::PaymentCompleted(_) => Some(EventType::PaymentCompleted),
+            #[cfg(feature = "payment")]
             Self::PaymentFailed(_) => Some(EventType::PaymentFailed),
+            #[cfg(feature = "payment")]
             Self::PaymentCanceled(_) => Some(EventType::PaymentCanceled),
+            #[cfg(feature = "payment")]
             Self::PaymentStandby(_) => Some(EventType::PaymentStandby),
+            #[cfg(feature = "customer")]
             Self::CustomerCreated(_) => Some(EventType::CustomerCreated),
+            #[cfg(feature = "customer")]
             Self::CustomerUpdated(_) => Some(EventType::CustomerUpdated),
+            #[cfg(feature = "customer")]
             Self::CustomerDeleted(_) => Some(EventType::CustomerDeleted),
+            #[cfg(feature = "product")]
             Self::ProductCreated(_) => Some(EventType::ProductCreated),
+            #[cfg(feature = "product")]
             Self::ProductUpdated(_) => Some(EventType::ProductUpdated),
+            #[cfg(feature = "product")]
             Self::ProductDeleted(_) => Some(EventType::ProductDeleted),
+            #[cfg(feature = "product")]
             Self::ProductPriceCreated(_) => Some(EventType::ProductPriceCreated),
+            #[cfg(feature = "product")]
             Self::ProductPriceUpdated(_) => Some(EventType::ProductPriceUpdated),
+            #[cfg(feature = "product")]
             Self::ProductPriceDeleted(_) => Some(EventType::ProductPriceDeleted),
+            #[cfg(feature = "cover")]
             Self::CoverSentMessage(_) => Some(EventType::CoverSentMessage),
+            #[cfg(feature = "cover")]
             Self::CoverDelayedMessage(_) => Some(EventType::CoverDelayedMessage),
+            #[cfg(feature = "cover")]
             Self::CoverChangedPaymentDate(_) => Some(EventType::CoverChangedPaymentDate),
+            #[cfg(feature = "cover")]
             Self::CoverPaused(_) => Some(EventType::CoverPaused),
             Self::Unknown(_) => None,
         }
@@ -177,34 +244,62 @@ impl Event {
     /// The `event` value as StepPay sent it, e.g. `"order.created"`.
     pub fn as_str(&self) -> &str {
         match self {
+            #[cfg(feature = "order")]
             Self::OrderCreated(_) => "order.created",
+            #[cfg(feature = "order")]
             Self::OrderUpdated(_) => "order.updated",
+            #[cfg(feature = "order")]
             Self::OrderPaymentCompleted(_) => "order.payment_completed",
+            #[cfg(feature = "subscription")]
             Self::SubscriptionCreated(_) => "subscription.created",
+            #[cfg(feature = "subscription")]
             Self::SubscriptionUpdated(_) => "subscription.updated",
+            #[cfg(feature = "subscription")]
             Self::SubscriptionPaymentDueNotification(_) => {
                 "subscription.payment_due_notification"
             }
+
+            #[cfg(feature = "subscription")]
             Self::SubscriptionUsageAdded(_) => "subscription.usage.added",
+            #[cfg(feature = "invoice")]
             Self::InvoiceCreated(_) => "invoice.created",
+            #[cfg(feature = "invoice")]
             Self::InvoiceUpdated(_) => "invoice.updated",
+            #[cfg(feature = "invoice")]
             Self::InvoiceDeleted(_) => "invoice.deleted",
+            #[cfg(feature = "payment")]
             Self::PaymentCompleted(_) => "payment.completed",
+            #[cfg(feature = "payment")]
             Self::PaymentFailed(_) => "payment.failed",
+            #[cfg(feature = "payment")]
             Self::PaymentCanceled(_) => "payment.canceled",
+            #[cfg(feature = "payment")]
             Self::PaymentStandby(_) => "payment.standby",
+            #[cfg(feature = "customer")]
             Self::CustomerCreated(_) => "customer.created",
+            #[cfg(feature = "customer")]
             Self::CustomerUpdated(_) => "customer.updated",
+            #[cfg(feature = "customer")]
             Self::CustomerDeleted(_) => "customer.deleted",
+            #[cfg(feature = "product")]
             Self::ProductCreated(_) => "product.created",
+            #[cfg(feature = "product")]
             Self::ProductUpdated(_) => "product.updated",
+            #[cfg(feature = "product")]
             Self::ProductDeleted(_) => "product.deleted",
+            #[cfg(feature = "product")]
             Self::ProductPriceCreated(_) => "product.price.created",
+            #[cfg(feature = "product")]
             Self::ProductPriceUpdated(_) => "product.price.updated",
+            #[cfg(feature = "product")]
             Self::ProductPriceDeleted(_) => "product.price.deleted",
+            #[cfg(feature = "cover")]
             Self::CoverSentMessage(_) => "cover.sent_message",
+            #[cfg(feature = "cover")]
             Self::CoverDelayedMessage(_) => "cover.delayed_message",
+            #[cfg(feature = "cover")]
             Self::CoverChangedPaymentDate(_) => "cover.changed_payment_date",
+            #[cfg(feature = "cover")]
             Self::CoverPaused(_) => "cover.paused",
             Self::Unknown(event) => event.event_type(),
         }
@@ -216,83 +311,160 @@ impl Event {
         data: D,
     ) -> Result<Self, D::Error> {
         let event = match event_type {
-            "order.created" => Self::OrderCreated(Box::new(Order::deserialize(data)?)),
-            "order.updated" => Self::OrderUpdated(Box::new(Order::deserialize(data)?)),
+            #[cfg(feature = "order")]
+            "order.created" => {
+                Self::OrderCreated(Box::new(serde::Deserialize::deserialize(data)?))
+            }
+
+            #[cfg(feature = "order")]
+            "order.updated" => {
+                Self::OrderUpdated(Box::new(serde::Deserialize::deserialize(data)?))
+            }
+
+            #[cfg(feature = "order")]
             "order.payment_completed" => {
-                Self::OrderPaymentCompleted(Box::new(Order::deserialize(data)?))
-            }
-            "subscription.created" => {
-                Self::SubscriptionCreated(Box::new(Subscription::deserialize(data)?))
-            }
-            "subscription.updated" => {
-                Self::SubscriptionUpdated(Box::new(Subscription::deserialize(data)?))
-            }
-            "subscription.payment_due_notification" => {
-                Self::SubscriptionPaymentDueNotification(
-                    Box::new(Subscription::deserialize(data)?),
+                Self::OrderPaymentCompleted(
+                    Box::new(serde::Deserialize::deserialize(data)?),
                 )
             }
+
+            #[cfg(feature = "subscription")]
+            "subscription.created" => {
+                Self::SubscriptionCreated(
+                    Box::new(serde::Deserialize::deserialize(data)?),
+                )
+            }
+
+            #[cfg(feature = "subscription")]
+            "subscription.updated" => {
+                Self::SubscriptionUpdated(
+                    Box::new(serde::Deserialize::deserialize(data)?),
+                )
+            }
+
+            #[cfg(feature = "subscription")]
+            "subscription.payment_due_notification" => {
+                Self::SubscriptionPaymentDueNotification(
+                    Box::new(serde::Deserialize::deserialize(data)?),
+                )
+            }
+
+            #[cfg(feature = "subscription")]
             "subscription.usage.added" => {
-                Self::SubscriptionUsageAdded(Box::new(Usage::deserialize(data)?))
+                Self::SubscriptionUsageAdded(
+                    Box::new(serde::Deserialize::deserialize(data)?),
+                )
             }
+
+            #[cfg(feature = "invoice")]
             "invoice.created" => {
-                Self::InvoiceCreated(Box::new(Invoice::deserialize(data)?))
+                Self::InvoiceCreated(Box::new(serde::Deserialize::deserialize(data)?))
             }
+
+            #[cfg(feature = "invoice")]
             "invoice.updated" => {
-                Self::InvoiceUpdated(Box::new(Invoice::deserialize(data)?))
+                Self::InvoiceUpdated(Box::new(serde::Deserialize::deserialize(data)?))
             }
+
+            #[cfg(feature = "invoice")]
             "invoice.deleted" => {
-                Self::InvoiceDeleted(Box::new(Invoice::deserialize(data)?))
+                Self::InvoiceDeleted(Box::new(serde::Deserialize::deserialize(data)?))
             }
+
+            #[cfg(feature = "payment")]
             "payment.completed" => {
-                Self::PaymentCompleted(Box::new(Payment::deserialize(data)?))
+                Self::PaymentCompleted(Box::new(serde::Deserialize::deserialize(data)?))
             }
+
+            #[cfg(feature = "payment")]
             "payment.failed" => {
-                Self::PaymentFailed(Box::new(Payment::deserialize(data)?))
+                Self::PaymentFailed(Box::new(serde::Deserialize::deserialize(data)?))
             }
+
+            #[cfg(feature = "payment")]
             "payment.canceled" => {
-                Self::PaymentCanceled(Box::new(Payment::deserialize(data)?))
+                Self::PaymentCanceled(Box::new(serde::Deserialize::deserialize(data)?))
             }
+
+            #[cfg(feature = "payment")]
             "payment.standby" => {
-                Self::PaymentStandby(Box::new(Payment::deserialize(data)?))
+                Self::PaymentStandby(Box::new(serde::Deserialize::deserialize(data)?))
             }
+
+            #[cfg(feature = "customer")]
             "customer.created" => {
-                Self::CustomerCreated(Box::new(Customer::deserialize(data)?))
+                Self::CustomerCreated(Box::new(serde::Deserialize::deserialize(data)?))
             }
+
+            #[cfg(feature = "customer")]
             "customer.updated" => {
-                Self::CustomerUpdated(Box::new(Customer::deserialize(data)?))
+                Self::CustomerUpdated(Box::new(serde::Deserialize::deserialize(data)?))
             }
+
+            #[cfg(feature = "customer")]
             "customer.deleted" => {
-                Self::CustomerDeleted(Box::new(Customer::deserialize(data)?))
+                Self::CustomerDeleted(Box::new(serde::Deserialize::deserialize(data)?))
             }
+
+            #[cfg(feature = "product")]
             "product.created" => {
-                Self::ProductCreated(Box::new(Product::deserialize(data)?))
+                Self::ProductCreated(Box::new(serde::Deserialize::deserialize(data)?))
             }
+
+            #[cfg(feature = "product")]
             "product.updated" => {
-                Self::ProductUpdated(Box::new(Product::deserialize(data)?))
+                Self::ProductUpdated(Box::new(serde::Deserialize::deserialize(data)?))
             }
+
+            #[cfg(feature = "product")]
             "product.deleted" => {
-                Self::ProductDeleted(Box::new(Product::deserialize(data)?))
+                Self::ProductDeleted(Box::new(serde::Deserialize::deserialize(data)?))
             }
+
+            #[cfg(feature = "product")]
             "product.price.created" => {
-                Self::ProductPriceCreated(Box::new(Price::deserialize(data)?))
+                Self::ProductPriceCreated(
+                    Box::new(serde::Deserialize::deserialize(data)?),
+                )
             }
+
+            #[cfg(feature = "product")]
             "product.price.updated" => {
-                Self::ProductPriceUpdated(Box::new(Price::deserialize(data)?))
+                Self::ProductPriceUpdated(
+                    Box::new(serde::Deserialize::deserialize(data)?),
+                )
             }
+
+            #[cfg(feature = "product")]
             "product.price.deleted" => {
-                Self::ProductPriceDeleted(Box::new(Price::deserialize(data)?))
+                Self::ProductPriceDeleted(
+                    Box::new(serde::Deserialize::deserialize(data)?),
+                )
             }
+
+            #[cfg(feature = "cover")]
             "cover.sent_message" => {
-                Self::CoverSentMessage(Box::new(Cover::deserialize(data)?))
+                Self::CoverSentMessage(Box::new(serde::Deserialize::deserialize(data)?))
             }
+
+            #[cfg(feature = "cover")]
             "cover.delayed_message" => {
-                Self::CoverDelayedMessage(Box::new(Cover::deserialize(data)?))
+                Self::CoverDelayedMessage(
+                    Box::new(serde::Deserialize::deserialize(data)?),
+                )
             }
+
+            #[cfg(feature = "cover")]
             "cover.changed_payment_date" => {
-                Self::CoverChangedPaymentDate(Box::new(Cover::deserialize(data)?))
+                Self::CoverChangedPaymentDate(
+                    Box::new(serde::Deserialize::deserialize(data)?),
+                )
             }
-            "cover.paused" => Self::CoverPaused(Box::new(Cover::deserialize(data)?)),
+
+            #[cfg(feature = "cover")]
+            "cover.paused" => {
+                Self::CoverPaused(Box::new(serde::Deserialize::deserialize(data)?))
+            }
             _ => Self::Unknown(UnknownEvent::deserialize_data(event_type, data)?),
         };
         Ok(event)
@@ -304,221 +476,331 @@ impl Event {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         match self {
+            #[cfg(feature = "order")]
             Self::OrderCreated(data) => data.serialize(serializer),
+            #[cfg(feature = "order")]
             Self::OrderUpdated(data) => data.serialize(serializer),
+            #[cfg(feature = "order")]
             Self::OrderPaymentCompleted(data) => data.serialize(serializer),
+            #[cfg(feature = "subscription")]
             Self::SubscriptionCreated(data) => data.serialize(serializer),
+            #[cfg(feature = "subscription")]
             Self::SubscriptionUpdated(data) => data.serialize(serializer),
+            #[cfg(feature = "subscription")]
             Self::SubscriptionPaymentDueNotification(data) => data.serialize(serializer),
+            #[cfg(feature = "subscription")]
             Self::SubscriptionUsageAdded(data) => data.serialize(serializer),
+            #[cfg(feature = "invoice")]
             Self::InvoiceCreated(data) => data.serialize(serializer),
+            #[cfg(feature = "invoice")]
             Self::InvoiceUpdated(data) => data.serialize(serializer),
+            #[cfg(feature = "invoice")]
             Self::InvoiceDeleted(data) => data.serialize(serializer),
+            #[cfg(feature = "payment")]
             Self::PaymentCompleted(data) => data.serialize(serializer),
+            #[cfg(feature = "payment")]
             Self::PaymentFailed(data) => data.serialize(serializer),
+            #[cfg(feature = "payment")]
             Self::PaymentCanceled(data) => data.serialize(serializer),
+            #[cfg(feature = "payment")]
             Self::PaymentStandby(data) => data.serialize(serializer),
+            #[cfg(feature = "customer")]
             Self::CustomerCreated(data) => data.serialize(serializer),
+            #[cfg(feature = "customer")]
             Self::CustomerUpdated(data) => data.serialize(serializer),
+            #[cfg(feature = "customer")]
             Self::CustomerDeleted(data) => data.serialize(serializer),
+            #[cfg(feature = "product")]
             Self::ProductCreated(data) => data.serialize(serializer),
+            #[cfg(feature = "product")]
             Self::ProductUpdated(data) => data.serialize(serializer),
+            #[cfg(feature = "product")]
             Self::ProductDeleted(data) => data.serialize(serializer),
+            #[cfg(feature = "product")]
             Self::ProductPriceCreated(data) => data.serialize(serializer),
+            #[cfg(feature = "product")]
             Self::ProductPriceUpdated(data) => data.serialize(serializer),
+            #[cfg(feature = "product")]
             Self::ProductPriceDeleted(data) => data.serialize(serializer),
+            #[cfg(feature = "cover")]
             Self::CoverSentMessage(data) => data.serialize(serializer),
+            #[cfg(feature = "cover")]
             Self::CoverDelayedMessage(data) => data.serialize(serializer),
+            #[cfg(feature = "cover")]
             Self::CoverChangedPaymentDate(data) => data.serialize(serializer),
+            #[cfg(feature = "cover")]
             Self::CoverPaused(data) => data.serialize(serializer),
             Self::Unknown(event) => event.data().serialize(serializer),
         }
     }
 }
 
-/// 이벤트 타입 — The event types this version of the crate knows.
+/// 이벤트 타입 — The event types this version of the crate knows, of the domains whose
+/// Cargo features are on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum EventType {
     /// 주문 생성 — Order created
     ///
     /// `order.created`
+    #[cfg(feature = "order")]
     OrderCreated,
     /// 주문 변경 — Order updated
     ///
     /// `order.updated`
+    #[cfg(feature = "order")]
     OrderUpdated,
     /// 주문 결제 성공 — Order payment completed
     ///
     /// `order.payment_completed`
     ///
     /// **Note:** Added to StepPay's event table on 2023-12-26.
+    #[cfg(feature = "order")]
     OrderPaymentCompleted,
     /// 구독 생성 — Subscription created
     ///
     /// `subscription.created`
+    #[cfg(feature = "subscription")]
     SubscriptionCreated,
     /// 구독 변경 — Subscription updated
     ///
     /// `subscription.updated`
+    #[cfg(feature = "subscription")]
     SubscriptionUpdated,
     /// 결제 예정 알림 — Payment due notification
     ///
     /// `subscription.payment_due_notification`
+    #[cfg(feature = "subscription")]
     SubscriptionPaymentDueNotification,
     /// 사용량 추가 — Usage added
     ///
     /// `subscription.usage.added`
+    #[cfg(feature = "subscription")]
     SubscriptionUsageAdded,
     /// 청구서 생성 — Invoice created
     ///
     /// `invoice.created`
+    #[cfg(feature = "invoice")]
     InvoiceCreated,
     /// 청구서 변경 — Invoice updated
     ///
     /// `invoice.updated`
+    #[cfg(feature = "invoice")]
     InvoiceUpdated,
     /// 청구서 삭제 — Invoice deleted
     ///
     /// `invoice.deleted`
+    #[cfg(feature = "invoice")]
     InvoiceDeleted,
     /// 결제 성공 — Payment completed
     ///
     /// `payment.completed`
     ///
     /// **Note:** The payment's `status` is spelled `COMPLETE`, not `COMPLETED`.
+    #[cfg(feature = "payment")]
     PaymentCompleted,
     /// 결제 실패 — Payment failed
     ///
     /// `payment.failed`
+    #[cfg(feature = "payment")]
     PaymentFailed,
     /// 결제 취소 — Payment canceled
     ///
     /// `payment.canceled`
+    #[cfg(feature = "payment")]
     PaymentCanceled,
     /// 결제 대기 — Payment pending
     ///
     /// `payment.standby`
+    #[cfg(feature = "payment")]
     PaymentStandby,
     /// 회원 생성 — Customer created
     ///
     /// `customer.created`
+    #[cfg(feature = "customer")]
     CustomerCreated,
     /// 회원 정보 변경 — Customer updated
     ///
     /// `customer.updated`
+    #[cfg(feature = "customer")]
     CustomerUpdated,
     /// 회원 삭제 — Customer deleted
     ///
     /// `customer.deleted`
+    #[cfg(feature = "customer")]
     CustomerDeleted,
     /// 상품 생성 — Product created
     ///
     /// `product.created`
+    #[cfg(feature = "product")]
     ProductCreated,
     /// 상품 수정 — Product updated
     ///
     /// `product.updated`
+    #[cfg(feature = "product")]
     ProductUpdated,
     /// 상품 삭제 — Product deleted
     ///
     /// `product.deleted`
+    #[cfg(feature = "product")]
     ProductDeleted,
     /// 가격 플랜 생성 — Price plan created
     ///
     /// `product.price.created`
+    #[cfg(feature = "product")]
     ProductPriceCreated,
     /// 가격 플랜 수정 — Price plan updated
     ///
     /// `product.price.updated`
+    #[cfg(feature = "product")]
     ProductPriceUpdated,
     /// 가격 플랜 삭제 — Price plan deleted
     ///
     /// `product.price.deleted`
+    #[cfg(feature = "product")]
     ProductPriceDeleted,
     /// 커버 알림 발송 — Cover reminder sent
     ///
     /// `cover.sent_message`
     ///
     /// **Note:** StepPay's event table names the schema `Product` for every cover event but links to the Cover schema; the payload is a Cover.
+    #[cfg(feature = "cover")]
     CoverSentMessage,
     /// 커버 알림 나중에 받기 — Cover reminder postponed
     ///
     /// `cover.delayed_message`
+    #[cfg(feature = "cover")]
     CoverDelayedMessage,
     /// 커버 결제일 변경 — Cover payment date changed
     ///
     /// `cover.changed_payment_date`
+    #[cfg(feature = "cover")]
     CoverChangedPaymentDate,
     /// 커버 만기 — Cover expired
     ///
     /// `cover.paused`
+    #[cfg(feature = "cover")]
     CoverPaused,
 }
 
 impl EventType {
     /// Every known event type, in StepPay's order.
-    pub const ALL: [Self; 27] = [
+    pub const ALL: &'static [Self] = &[
+        #[cfg(feature = "order")]
         Self::OrderCreated,
+        #[cfg(feature = "order")]
         Self::OrderUpdated,
+        #[cfg(feature = "order")]
         Self::OrderPaymentCompleted,
+        #[cfg(feature = "subscription")]
         Self::SubscriptionCreated,
+        #[cfg(feature = "subscription")]
         Self::SubscriptionUpdated,
+        #[cfg(feature = "subscription")]
         Self::SubscriptionPaymentDueNotification,
+        #[cfg(feature = "subscription")]
         Self::SubscriptionUsageAdded,
+        #[cfg(feature = "invoice")]
         Self::InvoiceCreated,
+        #[cfg(feature = "invoice")]
         Self::InvoiceUpdated,
+        #[cfg(feature = "invoice")]
         Self::InvoiceDeleted,
+        #[cfg(feature = "payment")]
         Self::PaymentCompleted,
+        #[cfg(feature = "payment")]
         Self::PaymentFailed,
+        #[cfg(feature = "payment")]
         Self::PaymentCanceled,
+        #[cfg(feature = "payment")]
         Self::PaymentStandby,
+        #[cfg(feature = "customer")]
         Self::CustomerCreated,
+        #[cfg(feature = "customer")]
         Self::CustomerUpdated,
+        #[cfg(feature = "customer")]
         Self::CustomerDeleted,
+        #[cfg(feature = "product")]
         Self::ProductCreated,
+        #[cfg(feature = "product")]
         Self::ProductUpdated,
+        #[cfg(feature = "product")]
         Self::ProductDeleted,
+        #[cfg(feature = "product")]
         Self::ProductPriceCreated,
+        #[cfg(feature = "product")]
         Self::ProductPriceUpdated,
+        #[cfg(feature = "product")]
         Self::ProductPriceDeleted,
+        #[cfg(feature = "cover")]
         Self::CoverSentMessage,
+        #[cfg(feature = "cover")]
         Self::CoverDelayedMessage,
+        #[cfg(feature = "cover")]
         Self::CoverChangedPaymentDate,
+        #[cfg(feature = "cover")]
         Self::CoverPaused,
     ];
 
     /// The `event` value, e.g. `"order.created"`.
     pub const fn as_str(self) -> &'static str {
         match self {
+            #[cfg(feature = "order")]
             Self::OrderCreated => "order.created",
+            #[cfg(feature = "order")]
             Self::OrderUpdated => "order.updated",
+            #[cfg(feature = "order")]
             Self::OrderPaymentCompleted => "order.payment_completed",
+            #[cfg(feature = "subscription")]
             Self::SubscriptionCreated => "subscription.created",
+            #[cfg(feature = "subscription")]
             Self::SubscriptionUpdated => "subscription.updated",
+            #[cfg(feature = "subscription")]
             Self::SubscriptionPaymentDueNotification => {
                 "subscription.payment_due_notification"
             }
+
+            #[cfg(feature = "subscription")]
             Self::SubscriptionUsageAdded => "subscription.usage.added",
+            #[cfg(feature = "invoice")]
             Self::InvoiceCreated => "invoice.created",
+            #[cfg(feature = "invoice")]
             Self::InvoiceUpdated => "invoice.updated",
+            #[cfg(feature = "invoice")]
             Self::InvoiceDeleted => "invoice.deleted",
+            #[cfg(feature = "payment")]
             Self::PaymentCompleted => "payment.completed",
+            #[cfg(feature = "payment")]
             Self::PaymentFailed => "payment.failed",
+            #[cfg(feature = "payment")]
             Self::PaymentCanceled => "payment.canceled",
+            #[cfg(feature = "payment")]
             Self::PaymentStandby => "payment.standby",
+            #[cfg(feature = "customer")]
             Self::CustomerCreated => "customer.created",
+            #[cfg(feature = "customer")]
             Self::CustomerUpdated => "customer.updated",
+            #[cfg(feature = "customer")]
             Self::CustomerDeleted => "customer.deleted",
+            #[cfg(feature = "product")]
             Self::ProductCreated => "product.created",
+            #[cfg(feature = "product")]
             Self::ProductUpdated => "product.updated",
+            #[cfg(feature = "product")]
             Self::ProductDeleted => "product.deleted",
+            #[cfg(feature = "product")]
             Self::ProductPriceCreated => "product.price.created",
+            #[cfg(feature = "product")]
             Self::ProductPriceUpdated => "product.price.updated",
+            #[cfg(feature = "product")]
             Self::ProductPriceDeleted => "product.price.deleted",
+            #[cfg(feature = "cover")]
             Self::CoverSentMessage => "cover.sent_message",
+            #[cfg(feature = "cover")]
             Self::CoverDelayedMessage => "cover.delayed_message",
+            #[cfg(feature = "cover")]
             Self::CoverChangedPaymentDate => "cover.changed_payment_date",
+            #[cfg(feature = "cover")]
             Self::CoverPaused => "cover.paused",
         }
     }
@@ -529,34 +811,62 @@ impl FromStr for EventType {
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         match value {
+            #[cfg(feature = "order")]
             "order.created" => Ok(Self::OrderCreated),
+            #[cfg(feature = "order")]
             "order.updated" => Ok(Self::OrderUpdated),
+            #[cfg(feature = "order")]
             "order.payment_completed" => Ok(Self::OrderPaymentCompleted),
+            #[cfg(feature = "subscription")]
             "subscription.created" => Ok(Self::SubscriptionCreated),
+            #[cfg(feature = "subscription")]
             "subscription.updated" => Ok(Self::SubscriptionUpdated),
+            #[cfg(feature = "subscription")]
             "subscription.payment_due_notification" => {
                 Ok(Self::SubscriptionPaymentDueNotification)
             }
+
+            #[cfg(feature = "subscription")]
             "subscription.usage.added" => Ok(Self::SubscriptionUsageAdded),
+            #[cfg(feature = "invoice")]
             "invoice.created" => Ok(Self::InvoiceCreated),
+            #[cfg(feature = "invoice")]
             "invoice.updated" => Ok(Self::InvoiceUpdated),
+            #[cfg(feature = "invoice")]
             "invoice.deleted" => Ok(Self::InvoiceDeleted),
+            #[cfg(feature = "payment")]
             "payment.completed" => Ok(Self::PaymentCompleted),
+            #[cfg(feature = "payment")]
             "payment.failed" => Ok(Self::PaymentFailed),
+            #[cfg(feature = "payment")]
             "payment.canceled" => Ok(Self::PaymentCanceled),
+            #[cfg(feature = "payment")]
             "payment.standby" => Ok(Self::PaymentStandby),
+            #[cfg(feature = "customer")]
             "customer.created" => Ok(Self::CustomerCreated),
+            #[cfg(feature = "customer")]
             "customer.updated" => Ok(Self::CustomerUpdated),
+            #[cfg(feature = "customer")]
             "customer.deleted" => Ok(Self::CustomerDeleted),
+            #[cfg(feature = "product")]
             "product.created" => Ok(Self::ProductCreated),
+            #[cfg(feature = "product")]
             "product.updated" => Ok(Self::ProductUpdated),
+            #[cfg(feature = "product")]
             "product.deleted" => Ok(Self::ProductDeleted),
+            #[cfg(feature = "product")]
             "product.price.created" => Ok(Self::ProductPriceCreated),
+            #[cfg(feature = "product")]
             "product.price.updated" => Ok(Self::ProductPriceUpdated),
+            #[cfg(feature = "product")]
             "product.price.deleted" => Ok(Self::ProductPriceDeleted),
+            #[cfg(feature = "cover")]
             "cover.sent_message" => Ok(Self::CoverSentMessage),
+            #[cfg(feature = "cover")]
             "cover.delayed_message" => Ok(Self::CoverDelayedMessage),
+            #[cfg(feature = "cover")]
             "cover.changed_payment_date" => Ok(Self::CoverChangedPaymentDate),
+            #[cfg(feature = "cover")]
             "cover.paused" => Ok(Self::CoverPaused),
             _ => Err(ParseEventTypeError::new(value)),
         }

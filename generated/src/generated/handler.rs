@@ -3,9 +3,20 @@
 
 use crate::runtime::{HandlerError, UnknownEvent, Webhook};
 use super::event::Event;
-use super::types::{
-    Cover, Customer, Invoice, Order, Payment, Price, Product, Subscription, Usage,
-};
+#[cfg(feature = "order")]
+use super::types::Order;
+#[cfg(feature = "subscription")]
+use super::types::{Subscription, Usage};
+#[cfg(feature = "invoice")]
+use super::types::Invoice;
+#[cfg(feature = "payment")]
+use super::types::Payment;
+#[cfg(feature = "customer")]
+use super::types::Customer;
+#[cfg(feature = "product")]
+use super::types::{Product, Price};
+#[cfg(feature = "cover")]
+use super::types::Cover;
 
 /// 웹훅 처리기 — Handles webhooks, one method per event type.
 ///
@@ -16,10 +27,14 @@ use super::types::{
 ///
 /// An error returned from a method is handed back by [`dispatch`]; a receiver should answer
 /// StepPay with a server error so that the delivery is retried.
+///
+/// The methods of a domain whose Cargo feature is off are compiled out; its events reach
+/// [`Handler::unknown_event`].
 pub trait Handler: Sync {
     /// 주문 생성 — Order created
     ///
     /// Called for `order.created`. Does nothing unless implemented.
+    #[cfg(feature = "order")]
     fn order_created(
         &self,
         webhook: &Webhook,
@@ -32,6 +47,7 @@ pub trait Handler: Sync {
     /// 주문 변경 — Order updated
     ///
     /// Called for `order.updated`. Does nothing unless implemented.
+    #[cfg(feature = "order")]
     fn order_updated(
         &self,
         webhook: &Webhook,
@@ -44,6 +60,7 @@ pub trait Handler: Sync {
     /// 주문 결제 성공 — Order payment completed
     ///
     /// Called for `order.payment_completed`. Does nothing unless implemented.
+    #[cfg(feature = "order")]
     fn order_payment_completed(
         &self,
         webhook: &Webhook,
@@ -56,6 +73,7 @@ pub trait Handler: Sync {
     /// 구독 생성 — Subscription created
     ///
     /// Called for `subscription.created`. Does nothing unless implemented.
+    #[cfg(feature = "subscription")]
     fn subscription_created(
         &self,
         webhook: &Webhook,
@@ -68,6 +86,7 @@ pub trait Handler: Sync {
     /// 구독 변경 — Subscription updated
     ///
     /// Called for `subscription.updated`. Does nothing unless implemented.
+    #[cfg(feature = "subscription")]
     fn subscription_updated(
         &self,
         webhook: &Webhook,
@@ -80,6 +99,7 @@ pub trait Handler: Sync {
     /// 결제 예정 알림 — Payment due notification
     ///
     /// Called for `subscription.payment_due_notification`. Does nothing unless implemented.
+    #[cfg(feature = "subscription")]
     fn subscription_payment_due_notification(
         &self,
         webhook: &Webhook,
@@ -92,6 +112,7 @@ pub trait Handler: Sync {
     /// 사용량 추가 — Usage added
     ///
     /// Called for `subscription.usage.added`. Does nothing unless implemented.
+    #[cfg(feature = "subscription")]
     fn subscription_usage_added(
         &self,
         webhook: &Webhook,
@@ -104,6 +125,7 @@ pub trait Handler: Sync {
     /// 청구서 생성 — Invoice created
     ///
     /// Called for `invoice.created`. Does nothing unless implemented.
+    #[cfg(feature = "invoice")]
     fn invoice_created(
         &self,
         webhook: &Webhook,
@@ -116,6 +138,7 @@ pub trait Handler: Sync {
     /// 청구서 변경 — Invoice updated
     ///
     /// Called for `invoice.updated`. Does nothing unless implemented.
+    #[cfg(feature = "invoice")]
     fn invoice_updated(
         &self,
         webhook: &Webhook,
@@ -128,6 +151,7 @@ pub trait Handler: Sync {
     /// 청구서 삭제 — Invoice deleted
     ///
     /// Called for `invoice.deleted`. Does nothing unless implemented.
+    #[cfg(feature = "invoice")]
     fn invoice_deleted(
         &self,
         webhook: &Webhook,
@@ -140,6 +164,7 @@ pub trait Handler: Sync {
     /// 결제 성공 — Payment completed
     ///
     /// Called for `payment.completed`. Does nothing unless implemented.
+    #[cfg(feature = "payment")]
     fn payment_completed(
         &self,
         webhook: &Webhook,
@@ -152,6 +177,7 @@ pub trait Handler: Sync {
     /// 결제 실패 — Payment failed
     ///
     /// Called for `payment.failed`. Does nothing unless implemented.
+    #[cfg(feature = "payment")]
     fn payment_failed(
         &self,
         webhook: &Webhook,
@@ -164,6 +190,7 @@ pub trait Handler: Sync {
     /// 결제 취소 — Payment canceled
     ///
     /// Called for `payment.canceled`. Does nothing unless implemented.
+    #[cfg(feature = "payment")]
     fn payment_canceled(
         &self,
         webhook: &Webhook,
@@ -176,6 +203,7 @@ pub trait Handler: Sync {
     /// 결제 대기 — Payment pending
     ///
     /// Called for `payment.standby`. Does nothing unless implemented.
+    #[cfg(feature = "payment")]
     fn payment_standby(
         &self,
         webhook: &Webhook,
@@ -188,6 +216,7 @@ pub trait Handler: Sync {
     /// 회원 생성 — Customer created
     ///
     /// Called for `customer.created`. Does nothing unless implemented.
+    #[cfg(feature = "customer")]
     fn customer_created(
         &self,
         webhook: &Webhook,
@@ -200,6 +229,7 @@ pub trait Handler: Sync {
     /// 회원 정보 변경 — Customer updated
     ///
     /// Called for `customer.updated`. Does nothing unless implemented.
+    #[cfg(feature = "customer")]
     fn customer_updated(
         &self,
         webhook: &Webhook,
@@ -212,6 +242,7 @@ pub trait Handler: Sync {
     /// 회원 삭제 — Customer deleted
     ///
     /// Called for `customer.deleted`. Does nothing unless implemented.
+    #[cfg(feature = "customer")]
     fn customer_deleted(
         &self,
         webhook: &Webhook,
@@ -224,6 +255,7 @@ pub trait Handler: Sync {
     /// 상품 생성 — Product created
     ///
     /// Called for `product.created`. Does nothing unless implemented.
+    #[cfg(feature = "product")]
     fn product_created(
         &self,
         webhook: &Webhook,
@@ -236,6 +268,7 @@ pub trait Handler: Sync {
     /// 상품 수정 — Product updated
     ///
     /// Called for `product.updated`. Does nothing unless implemented.
+    #[cfg(feature = "product")]
     fn product_updated(
         &self,
         webhook: &Webhook,
@@ -248,6 +281,7 @@ pub trait Handler: Sync {
     /// 상품 삭제 — Product deleted
     ///
     /// Called for `product.deleted`. Does nothing unless implemented.
+    #[cfg(feature = "product")]
     fn product_deleted(
         &self,
         webhook: &Webhook,
@@ -260,6 +294,7 @@ pub trait Handler: Sync {
     /// 가격 플랜 생성 — Price plan created
     ///
     /// Called for `product.price.created`. Does nothing unless implemented.
+    #[cfg(feature = "product")]
     fn product_price_created(
         &self,
         webhook: &Webhook,
@@ -272,6 +307,7 @@ pub trait Handler: Sync {
     /// 가격 플랜 수정 — Price plan updated
     ///
     /// Called for `product.price.updated`. Does nothing unless implemented.
+    #[cfg(feature = "product")]
     fn product_price_updated(
         &self,
         webhook: &Webhook,
@@ -284,6 +320,7 @@ pub trait Handler: Sync {
     /// 가격 플랜 삭제 — Price plan deleted
     ///
     /// Called for `product.price.deleted`. Does nothing unless implemented.
+    #[cfg(feature = "product")]
     fn product_price_deleted(
         &self,
         webhook: &Webhook,
@@ -296,6 +333,7 @@ pub trait Handler: Sync {
     /// 커버 알림 발송 — Cover reminder sent
     ///
     /// Called for `cover.sent_message`. Does nothing unless implemented.
+    #[cfg(feature = "cover")]
     fn cover_sent_message(
         &self,
         webhook: &Webhook,
@@ -308,6 +346,7 @@ pub trait Handler: Sync {
     /// 커버 알림 나중에 받기 — Cover reminder postponed
     ///
     /// Called for `cover.delayed_message`. Does nothing unless implemented.
+    #[cfg(feature = "cover")]
     fn cover_delayed_message(
         &self,
         webhook: &Webhook,
@@ -320,6 +359,7 @@ pub trait Handler: Sync {
     /// 커버 결제일 변경 — Cover payment date changed
     ///
     /// Called for `cover.changed_payment_date`. Does nothing unless implemented.
+    #[cfg(feature = "cover")]
     fn cover_changed_payment_date(
         &self,
         webhook: &Webhook,
@@ -332,6 +372,7 @@ pub trait Handler: Sync {
     /// 커버 만기 — Cover expired
     ///
     /// Called for `cover.paused`. Does nothing unless implemented.
+    #[cfg(feature = "cover")]
     fn cover_paused(
         &self,
         webhook: &Webhook,
@@ -341,8 +382,8 @@ pub trait Handler: Sync {
         async { Ok(()) }
     }
 
-    /// 알 수 없는 이벤트 — Called for an event type this version of the crate does not know.
-    /// Does nothing unless implemented.
+    /// 알 수 없는 이벤트 — Called for an event type this version of the crate does not know,
+    /// or whose domain's Cargo feature is off. Does nothing unless implemented.
     fn unknown_event(
         &self,
         webhook: &Webhook,
@@ -363,52 +404,89 @@ pub async fn dispatch<H: Handler + ?Sized>(
     webhook: &Webhook,
 ) -> Result<(), HandlerError> {
     match &webhook.event {
+        #[cfg(feature = "order")]
         Event::OrderCreated(data) => handler.order_created(webhook, data).await,
+        #[cfg(feature = "order")]
         Event::OrderUpdated(data) => handler.order_updated(webhook, data).await,
+        #[cfg(feature = "order")]
         Event::OrderPaymentCompleted(data) => {
             handler.order_payment_completed(webhook, data).await
         }
+
+        #[cfg(feature = "subscription")]
         Event::SubscriptionCreated(data) => {
             handler.subscription_created(webhook, data).await
         }
+
+        #[cfg(feature = "subscription")]
         Event::SubscriptionUpdated(data) => {
             handler.subscription_updated(webhook, data).await
         }
+
+        #[cfg(feature = "subscription")]
         Event::SubscriptionPaymentDueNotification(data) => {
             handler.subscription_payment_due_notification(webhook, data).await
         }
+
+        #[cfg(feature = "subscription")]
         Event::SubscriptionUsageAdded(data) => {
             handler.subscription_usage_added(webhook, data).await
         }
+
+        #[cfg(feature = "invoice")]
         Event::InvoiceCreated(data) => handler.invoice_created(webhook, data).await,
+        #[cfg(feature = "invoice")]
         Event::InvoiceUpdated(data) => handler.invoice_updated(webhook, data).await,
+        #[cfg(feature = "invoice")]
         Event::InvoiceDeleted(data) => handler.invoice_deleted(webhook, data).await,
+        #[cfg(feature = "payment")]
         Event::PaymentCompleted(data) => handler.payment_completed(webhook, data).await,
+        #[cfg(feature = "payment")]
         Event::PaymentFailed(data) => handler.payment_failed(webhook, data).await,
+        #[cfg(feature = "payment")]
         Event::PaymentCanceled(data) => handler.payment_canceled(webhook, data).await,
+        #[cfg(feature = "payment")]
         Event::PaymentStandby(data) => handler.payment_standby(webhook, data).await,
+        #[cfg(feature = "customer")]
         Event::CustomerCreated(data) => handler.customer_created(webhook, data).await,
+        #[cfg(feature = "customer")]
         Event::CustomerUpdated(data) => handler.customer_updated(webhook, data).await,
+        #[cfg(feature = "customer")]
         Event::CustomerDeleted(data) => handler.customer_deleted(webhook, data).await,
+        #[cfg(feature = "product")]
         Event::ProductCreated(data) => handler.product_created(webhook, data).await,
+        #[cfg(feature = "product")]
         Event::ProductUpdated(data) => handler.product_updated(webhook, data).await,
+        #[cfg(feature = "product")]
         Event::ProductDeleted(data) => handler.product_deleted(webhook, data).await,
+        #[cfg(feature = "product")]
         Event::ProductPriceCreated(data) => {
             handler.product_price_created(webhook, data).await
         }
+
+        #[cfg(feature = "product")]
         Event::ProductPriceUpdated(data) => {
             handler.product_price_updated(webhook, data).await
         }
+
+        #[cfg(feature = "product")]
         Event::ProductPriceDeleted(data) => {
             handler.product_price_deleted(webhook, data).await
         }
+
+        #[cfg(feature = "cover")]
         Event::CoverSentMessage(data) => handler.cover_sent_message(webhook, data).await,
+        #[cfg(feature = "cover")]
         Event::CoverDelayedMessage(data) => {
             handler.cover_delayed_message(webhook, data).await
         }
+
+        #[cfg(feature = "cover")]
         Event::CoverChangedPaymentDate(data) => {
             handler.cover_changed_payment_date(webhook, data).await
         }
+
+        #[cfg(feature = "cover")]
         Event::CoverPaused(data) => handler.cover_paused(webhook, data).await,
         Event::Unknown(event) => handler.unknown_event(webhook, event).await,
     }

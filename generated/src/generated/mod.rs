@@ -4,15 +4,32 @@
 
 mod event;
 mod handler;
+
+#[cfg(any(
+    feature = "order",
+    feature = "subscription",
+    feature = "payment",
+    feature = "customer",
+    feature = "product"
+))]
 mod common;
+#[cfg(feature = "cover")]
 mod cover;
+#[cfg(feature = "customer")]
 mod customer;
+#[cfg(feature = "invoice")]
 mod invoice;
+#[cfg(feature = "order")]
 mod order;
+#[cfg(feature = "payment")]
 mod payment;
+#[cfg(feature = "product")]
 mod price;
+#[cfg(feature = "product")]
 mod product;
+#[cfg(feature = "subscription")]
 mod subscription;
+#[cfg(feature = "subscription")]
 mod usage;
 
 pub use self::event::{Event, EventType};
@@ -22,32 +39,51 @@ pub use self::handler::{dispatch, Handler};
 ///
 /// Structs are `#[non_exhaustive]` so that fields StepPay adds can be added here without
 /// breaking your code; build them from JSON (`serde_json::from_value`) in tests.
+///
+/// A type is compiled when the Cargo feature of a domain whose events carry it is on.
 pub mod types {
-    pub use super::common::{
-        Shipping, DateUnitType, PaymentGateway, OrderItemType, PriceType,
-        ClaimMethodType, ProductType, PriceOptionType,
-    };
+    #[cfg(any(feature = "order", feature = "customer"))]
+    pub use super::common::Shipping;
+    #[cfg(any(feature = "order", feature = "subscription", feature = "product"))]
+    pub use super::common::DateUnitType;
+    #[cfg(any(feature = "subscription", feature = "payment"))]
+    pub use super::common::PaymentGateway;
+    #[cfg(any(feature = "order", feature = "subscription"))]
+    pub use super::common::OrderItemType;
+    #[cfg(any(feature = "subscription", feature = "product"))]
+    pub use super::common::{PriceType, ClaimMethodType};
+    #[cfg(any(feature = "order", feature = "product"))]
+    pub use super::common::{ProductType, PriceOptionType};
+    #[cfg(feature = "cover")]
     pub use super::cover::{Cover, CoverMessageType};
+    #[cfg(feature = "customer")]
     pub use super::customer::Customer;
+    #[cfg(feature = "invoice")]
     pub use super::invoice::{
         Invoice, InvoiceStatus, InvoicePublishType, InvoicePublishMethod,
     };
+    #[cfg(feature = "order")]
     pub use super::order::{Order, OrderItem, DemoCycle, OrderType, OrderItemStatus};
+    #[cfg(feature = "payment")]
     pub use super::payment::{
         Payment, Payer, Cancel, VBank, NiceCms, PaymentStatus, PaymentMethod,
         NiceCmsBankCode, NiceCmsStatus,
     };
+    #[cfg(feature = "product")]
     pub use super::price::{
         Price, SetupOption, PriceOption, PriceAdditionalBilling,
         PriceAdditionalBillingRange, Interval, Plan, Claim, PriceBundle,
         AdditionalBillingType, WhenToClaimType,
     };
+    #[cfg(feature = "product")]
     pub use super::product::{
         Product, ProductOptionGroup, ProductOption, ProductCategory, ProductStatus,
     };
+    #[cfg(feature = "subscription")]
     pub use super::subscription::{
         Subscription, SubscriptionPaymentMethod, SubscriptionItem, Period,
         SubscriptionStatus,
     };
+    #[cfg(feature = "subscription")]
     pub use super::usage::{Usage, RecordQuota, Actor};
 }

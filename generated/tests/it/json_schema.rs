@@ -24,11 +24,9 @@ fn every_example_is_valid_against_the_envelope_and_its_payload_schema() {
     for (name, bytes) in examples() {
         let body: Value = serde_json::from_slice(&bytes).expect("JSON");
         assert_eq!(errors(&envelope, &body), Vec::<String>::new(), "{name}");
-        let webhook = steppay_webhooks::Webhook::from_slice(&bytes).expect("parse");
-        let payload = match webhook.event {
-            steppay_webhooks::Event::Unknown(_) => continue,
-            _ => payload_schema_of(webhook.event.as_str()),
-        };
+        // The schemas describe every event, whichever of the crate's features are on.
+        let event = body["event"].as_str().expect("event");
+        let payload = payload_schema_of(event);
         assert_eq!(errors(&schema(&payload), &body["data"]), Vec::<String>::new(), "{name}");
     }
 }

@@ -7,12 +7,16 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::post;
+#[cfg(feature = "order")]
+use steppay_webhooks::Event;
+use steppay_webhooks::Handler;
 use steppay_webhooks::axum::{VerifiedWebhook, WebhookReceiver};
 use steppay_webhooks::verify::{Verifier, sign};
-use steppay_webhooks::{Event, Handler};
 
-use super::dispatch::{EXPECTED, FailingPayments, Recorder};
-use super::{example, examples};
+#[cfg(feature = "payment")]
+use super::dispatch::FailingPayments;
+use super::dispatch::{EXPECTED, Recorder};
+use super::{domain_enabled, example, examples};
 
 const SECRET: &str = "whsec_e2e_4b1d9a";
 const PATH: &str = "/webhooks/steppay";
@@ -71,9 +75,10 @@ async fn every_example_is_received_and_reaches_its_handler_method() {
         let before = recorder.calls().len();
         let (status, text) = post_signed(address, example(event_type).as_bytes()).await;
         assert_eq!(status, StatusCode::OK, "{event_type}: {text}");
+        let reached = if domain_enabled(event_type) { *method } else { "unknown_event" };
         assert_eq!(
             recorder.calls()[before..],
-            [(*method, (*event_type).to_owned())],
+            [(reached, (*event_type).to_owned())],
             "{event_type}"
         );
     }
@@ -127,6 +132,7 @@ async fn an_unknown_event_with_a_valid_signature_reaches_the_unknown_hook() {
     assert_eq!(recorder.calls(), vec![("unknown_event", "example.not_an_event".to_owned())]);
 }
 
+#[cfg(feature = "payment")]
 #[tokio::test]
 async fn a_verified_but_invalid_body_gets_400_naming_the_path() {
     let recorder = Recorder::default();
@@ -144,6 +150,7 @@ async fn a_verified_but_invalid_body_gets_400_naming_the_path() {
     assert!(recorder.calls().is_empty());
 }
 
+#[cfg(feature = "payment")]
 #[tokio::test]
 async fn a_failing_handler_gets_500_so_steppay_retries() {
     let address = receiver(FailingPayments, 256 * 1024).await;
@@ -161,6 +168,7 @@ async fn only_post_is_allowed() {
     assert_eq!(response.status().as_u16(), 405);
 }
 
+#[cfg(feature = "order")]
 #[tokio::test]
 async fn the_extractor_serves_a_route_of_your_own() {
     async fn receive(VerifiedWebhook { webhook, fingerprint }: VerifiedWebhook) -> String {
