@@ -78,6 +78,15 @@
 //! `axum::VerifiedWebhook` an extractor for routes of your own. StepPay sends no delivery id;
 //! [`verify::Fingerprint`] and [`Webhook::timestamp`] stand in for one (see the README).
 //!
+//! # Features
+//!
+//! - One per StepPay domain, all on by default: `order`, `subscription`, `invoice`, `payment`,
+//!   `customer`, `product`, `cover` (the [`reference`](mod@reference) lists each domain's
+//!   events). With `default-features = false` and only the domains you take, the others' types,
+//!   [`Event`] variants and [`Handler`] methods are not compiled, and their events parse as
+//!   [`Event::Unknown`].
+//! - `axum`: the `axum` module, a receiver endpoint and an extractor.
+//!
 //! # What to expect from the types
 //!
 //! - **Nullable fields are `Option`s**, and a missing key reads the same as `null` (StepPay
