@@ -1,7 +1,9 @@
 //! [`Webhook`], the delivery body, and how it is read and written.
 
+mod lookahead;
 mod track;
 
+use std::cell::Cell;
 use std::fmt;
 use std::str::FromStr;
 
@@ -24,8 +26,10 @@ use crate::generated::{Event, EventType};
 /// `from_value`, a framework's JSON extractor). Either way an error names the event type and the
 /// JSON path of the value that does not fit; [`Webhook::from_slice`] gives it as a typed
 /// [`ParseError`]. When `event` comes before `data`, as StepPay sends it, the body is read once
-/// and `data` goes straight into the payload type of the event; when `data` comes first, it is
-/// kept as raw JSON until `event` is known and parsed then.
+/// and `data` goes straight into the payload type of the event. When `data` comes first,
+/// [`Webhook::from_slice`] looks ahead for `event` among the fields after `data` and, when it
+/// finds it, reads the body once all the same; otherwise (and through serde) `data` is kept as
+/// raw JSON until `event` is known, and parsed then.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Webhook {
     /// 발송 시각 — When StepPay sent the delivery, in Unix seconds; see [`Webhook::sent_at`].
@@ -48,11 +52,33 @@ impl Webhook {
     /// fit the schema of a known event type. An unknown event type is not an error: it parses as
     /// [`Event::Unknown`].
     pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
-        // No path tracking on the way: a failure is located afterwards, by `ParseError::locate`.
-        let mut json = serde_json::Deserializer::from_slice(body);
-        json.deserialize_struct("Webhook", FIELDS, WebhookVisitor::<false>)
+        let read = match std::str::from_utf8(body) {
+            // Read as text: checking the whole body once is quicker than serde_json checking
+            // each string as it reads it from bytes, and the look-ahead needs text.
+            Ok(text) => {
+                let lookahead = Lookahead { body: text, used: Cell::new(false) };
+                let json = || serde_json::Deserializer::from_str(text);
+                Self::read(json(), Some(&lookahead)).or_else(|error| {
+                    // The event type found ahead only makes a valid body quicker to read: any
+                    // failure is told as reading the body without it tells it.
+                    if lookahead.used.get() { Self::read(json(), None) } else { Err(error) }
+                })
+            }
+            // Bytes that are not UTF-8 may still sit in a field nobody reads: read as bytes,
+            // without looking ahead (see `Lookahead::body`).
+            Err(_) => Self::read(serde_json::Deserializer::from_slice(body), None),
+        };
+        read.map_err(|error| ParseError::locate(body, error))
+    }
+
+    /// Reads the body in one pass, without path tracking: a failure is located afterwards, by
+    /// `ParseError::locate`.
+    fn read<'de, R: serde_json::de::Read<'de>>(
+        mut json: serde_json::Deserializer<R>,
+        lookahead: Option<&Lookahead<'_>>,
+    ) -> Result<Self, serde_json::Error> {
+        json.deserialize_struct("Webhook", FIELDS, WebhookVisitor::<false> { lookahead })
             .and_then(|webhook| json.end().map(|()| webhook))
-            .map_err(|error| ParseError::locate(body, error))
     }
 
     /// The event type, or `None` for an event type this version of the crate does not know.
@@ -222,16 +248,32 @@ impl<'de> Deserialize<'de> for Webhook {
     /// Reads the body through any serde deserializer. An error names the field, or the event
     /// type and the path in `data`, of the value that did not fit.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_struct("Webhook", FIELDS, WebhookVisitor::<true>)
+        deserializer.deserialize_struct(
+            "Webhook",
+            FIELDS,
+            WebhookVisitor::<true> { lookahead: None },
+        )
     }
+}
+
+/// The whole body, for the visitor to look ahead in when it meets `data` before `event`.
+struct Lookahead<'b> {
+    /// Text, so UTF-8: the raw capture of `data` that looking ahead replaces fails on bytes that
+    /// are not, even in the fields that the payload's deserializer skips without reading them.
+    body: &'b str,
+    /// Whether `data` was read as the payload of the event type found ahead.
+    used: Cell<bool>,
 }
 
 /// Reads the envelope. With `track`, errors name their path as they go (the serde entry
 /// point); without, they are located after the fact ([`Webhook::from_slice`]), so that a
 /// successful parse does no tracking at all.
-struct WebhookVisitor<const TRACK: bool>;
+struct WebhookVisitor<'l, const TRACK: bool> {
+    /// The body, when the visitor may look ahead in it ([`Webhook::from_slice`]).
+    lookahead: Option<&'l Lookahead<'l>>,
+}
 
-impl<const TRACK: bool> WebhookVisitor<TRACK> {
+impl<'l, const TRACK: bool> WebhookVisitor<'l, TRACK> {
     fn field<T>(&self, name: &'static str) -> EnvelopeField<T, TRACK> {
         EnvelopeField { name, marker: std::marker::PhantomData }
     }
@@ -239,9 +281,20 @@ impl<const TRACK: bool> WebhookVisitor<TRACK> {
     fn data<'a>(&self, event_type: &'a str) -> DataSeed<'a, TRACK> {
         DataSeed { event_type }
     }
+
+    /// The event type of a body whose `data` comes before `event`, found by looking ahead, so
+    /// that `data` can be read straight into its payload type rather than kept raw. The visitor
+    /// checks it against the `event` it reads later; [`Webhook::from_slice`] reads the body
+    /// again without it if anything fails.
+    fn event_ahead(&self) -> Option<&'l str> {
+        let lookahead = self.lookahead?;
+        let event_type = lookahead::event_after_data(lookahead.body)?;
+        lookahead.used.set(true);
+        Some(event_type)
+    }
 }
 
-impl<'de, const TRACK: bool> Visitor<'de> for WebhookVisitor<TRACK> {
+impl<'de, const TRACK: bool> Visitor<'de> for WebhookVisitor<'_, TRACK> {
     type Value = Webhook;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -260,7 +313,9 @@ impl<'de, const TRACK: bool> Visitor<'de> for WebhookVisitor<TRACK> {
         let mut version = None;
         let mut event_type: Option<String> = None;
         let mut event = None;
-        // `data` before `event`: kept raw until the event type is known.
+        // `data` before `event`: read as the event type found ahead, which `event` must then be,
+        // or else kept raw until the event type is known.
+        let mut ahead: Option<&str> = None;
         let mut pending: Option<Box<RawValue>> = None;
         let mut is_test: Option<Option<bool>> = None;
         while let Some(key) = map.next_key::<Field>()? {
@@ -275,7 +330,11 @@ impl<'de, const TRACK: bool> Visitor<'de> for WebhookVisitor<TRACK> {
                 }
                 Field::Event => {
                     once(&event_type, "event")?;
-                    event_type = Some(map.next_value_seed(self.field::<String>("event"))?);
+                    let value = map.next_value_seed(self.field::<String>("event"))?;
+                    if ahead.is_some_and(|ahead| ahead != value) {
+                        return Err(de::Error::custom("`event` is not the one found ahead"));
+                    }
+                    event_type = Some(value);
                 }
                 Field::Data => {
                     if event.is_some() || pending.is_some() {
@@ -285,7 +344,13 @@ impl<'de, const TRACK: bool> Visitor<'de> for WebhookVisitor<TRACK> {
                         Some(event_type) => {
                             event = Some(map.next_value_seed(self.data(event_type))?)
                         }
-                        None => pending = Some(map.next_value()?),
+                        None => match self.event_ahead() {
+                            Some(event_type) => {
+                                ahead = Some(event_type);
+                                event = Some(map.next_value_seed(self.data(event_type))?);
+                            }
+                            None => pending = Some(map.next_value()?),
+                        },
                     }
                 }
                 Field::IsTest => {

@@ -5,6 +5,7 @@
 mod dispatch;
 mod examples;
 mod json_schema;
+mod key_order;
 mod parse;
 #[cfg(feature = "axum")]
 mod receive;
