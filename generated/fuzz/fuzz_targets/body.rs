@@ -21,7 +21,11 @@ fuzz_target!(|body: &[u8]| {
         }
         (Err(error), Err(serde_error)) => {
             assert!(error.line() >= 1, "{error}");
-            if error.kind() == ParseErrorKind::Syntax {
+            // serde_json calls a number out of range a syntax error. Through serde, a `data` that
+            // came before `event` is read again from its raw text, and an error found there can
+            // only be passed on as a data error (serde's custom errors have no category).
+            let out_of_range = error.to_string().contains("number out of range");
+            if error.kind() == ParseErrorKind::Syntax && !out_of_range {
                 assert!(serde_error.is_syntax() || serde_error.is_eof(), "{error} / {serde_error}");
             }
             let _ = error.to_string();
