@@ -65,8 +65,20 @@ impl Webhook {
                 })
             }
             // Bytes that are not UTF-8 may still sit in a field nobody reads: read as bytes,
-            // without looking ahead (see `Lookahead::body`).
-            Err(_) => Self::read(serde_json::Deserializer::from_slice(body), None),
+            // without looking ahead (see `Lookahead::body`). The reader is the path-tracking one
+            // that `ParseError::locate` has anyway, so that this rare case compiles no payload
+            // deserializers of its own; its errors are serde_json's, located as any other.
+            Err(_) => {
+                let track = Track::default();
+                let mut json = serde_json::Deserializer::from_slice(body);
+                Tracked::new(&mut json, &track)
+                    .deserialize_struct(
+                        "Webhook",
+                        FIELDS,
+                        WebhookVisitor::<false> { lookahead: None },
+                    )
+                    .and_then(|webhook| json.end().map(|()| webhook))
+            }
         };
         read.map_err(|error| ParseError::locate(body, error))
     }
