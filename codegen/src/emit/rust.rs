@@ -24,20 +24,74 @@ use crate::model::{
 use crate::names::{escape_keyword, serde_camel_case, snake_case};
 
 pub(crate) fn emit(catalogue: &Catalogue, files: &mut Files) {
-    for (module, types) in catalogue.modules() {
-        let source = &types[0].source;
-        let tokens = types_module(catalogue, module, &types);
-        files.insert(format!("{RUST_DIR}/{module}.rs"), render(source, tokens));
+    // The two large modules first, so that they land on different threads.
+    let mut jobs = vec![Job::Event, Job::Handler, Job::Root];
+    jobs.extend(catalogue.modules().into_iter().map(|(module, types)| Job::Types(module, types)));
+    // Each module is built, parsed and printed on its own, which is most of the generator's time:
+    // spread the modules over the cores. Tokens stay on the thread that made them (they are not
+    // `Send`); only the finished text comes back, into an ordered map.
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(jobs.len());
+    let rendered: Vec<(String, String)> = if threads <= 1 {
+        jobs.iter().map(|job| job.render(catalogue)).collect()
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|thread| {
+                    let jobs = &jobs;
+                    scope.spawn(move || {
+                        jobs.iter()
+                            .skip(thread)
+                            .step_by(threads)
+                            .map(|job| job.render(catalogue))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|handle| {
+                    handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        })
+    };
+    files.extend(rendered);
+}
+
+/// One generated Rust module.
+enum Job<'a> {
+    /// `event.rs`: `Event` and `EventType`.
+    Event,
+    /// `handler.rs`: `Handler` and `dispatch`.
+    Handler,
+    /// `mod.rs`: the module tree and the re-exports.
+    Root,
+    /// The module of one types file, with its types.
+    Types(&'a str, Vec<&'a TypeDef>),
+}
+
+impl Job<'_> {
+    /// The module's path and text.
+    fn render(&self, catalogue: &Catalogue) -> (String, String) {
+        match self {
+            Job::Event => (
+                format!("{RUST_DIR}/event.rs"),
+                render("schema/events.yaml", event_module(catalogue)),
+            ),
+            Job::Handler => (
+                format!("{RUST_DIR}/handler.rs"),
+                render("schema/events.yaml", handler_module(catalogue)),
+            ),
+            Job::Root => (format!("{RUST_DIR}/mod.rs"), render("schema/", root_module(catalogue))),
+            Job::Types(module, types) => {
+                let source = types.first().map_or("schema/types/", |t| t.source.as_str());
+                (
+                    format!("{RUST_DIR}/{module}.rs"),
+                    render(source, types_module(catalogue, module, types)),
+                )
+            }
+        }
     }
-    files.insert(
-        format!("{RUST_DIR}/event.rs"),
-        render("schema/events.yaml", event_module(catalogue)),
-    );
-    files.insert(
-        format!("{RUST_DIR}/handler.rs"),
-        render("schema/events.yaml", handler_module(catalogue)),
-    );
-    files.insert(format!("{RUST_DIR}/mod.rs"), render("schema/", root_module(catalogue)));
 }
 
 /// Formats a module and puts the generated-file header on top.
