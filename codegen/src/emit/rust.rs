@@ -312,11 +312,7 @@ fn grouped<'a>(
     let mut groups: Vec<(DomainSet, Vec<&'a str>)> = Vec::new();
     for (name, domains) in names {
         match groups.iter_mut().find(|(d, _)| *d == domains) {
-            Some((_, group)) => {
-                if !group.contains(&name) {
-                    group.push(name);
-                }
-            }
+            Some((_, group)) => group.push(name),
             None => groups.push((domains, vec![name])),
         }
     }
@@ -336,7 +332,7 @@ fn types_module(catalogue: &Catalogue, module: &str, types: &[&TypeDef]) -> Toke
                     struct_item(catalogue, ty, def, module, &cfg, &mut uses.with(&domains))
                 }
                 TypeKind::Enum(def) => {
-                    uses.with(&domains).add(Import::Runtime("Unrecognized"));
+                    uses.with(&domains).add(Import::Unrecognized);
                     enum_item(ty, def, &cfg)
                 }
             }
@@ -363,7 +359,7 @@ enum Import {
     NaiveDateTime,
     Decimal,
     Serde,
-    Runtime(&'static str),
+    Unrecognized,
     Redacted,
     /// A type of another module: (module, type).
     Sibling(String, String),
@@ -395,7 +391,6 @@ impl Uses {
 
     fn tokens(&self, catalogue: &Catalogue, context: &DomainSet) -> TokenStream {
         let mut out = TokenStream::new();
-        let mut runtime = Vec::new();
         let mut siblings: BTreeMap<&str, Vec<(&str, DomainSet)>> = BTreeMap::new();
         for (import, domains) in &self.needs {
             let cfg = cfg(catalogue, domains, context);
@@ -405,9 +400,10 @@ impl Uses {
                 Import::NaiveDateTime => out.extend(quote! { #cfg use chrono::NaiveDateTime; }),
                 Import::Decimal => out.extend(quote! { #cfg use rust_decimal::Decimal; }),
                 Import::Serde => out.extend(quote! { #cfg use serde::{Deserialize, Serialize}; }),
-                Import::Runtime(name) => runtime.push((*name, domains.clone())),
+                Import::Unrecognized => {
+                    out.extend(quote! { #cfg use crate::runtime::Unrecognized; })
+                }
                 Import::Redacted => {
-                    out.extend(runtime_uses(catalogue, context, std::mem::take(&mut runtime)));
                     out.extend(quote! { #cfg use crate::runtime::codec::Redacted; });
                 }
                 Import::Sibling(module, name) => {
@@ -415,7 +411,6 @@ impl Uses {
                 }
             }
         }
-        out.extend(runtime_uses(catalogue, context, runtime));
         for (module, names) in siblings {
             let module_ident = module_ident(module);
             for (domains, names) in grouped(names) {
@@ -426,21 +421,6 @@ impl Uses {
         }
         out
     }
-}
-
-/// `use crate::runtime::{..};` lines, one for each set of domains.
-fn runtime_uses(
-    catalogue: &Catalogue,
-    context: &DomainSet,
-    names: Vec<(&'static str, DomainSet)>,
-) -> TokenStream {
-    let mut out = TokenStream::new();
-    for (domains, names) in grouped(names) {
-        let cfg = cfg(catalogue, &domains, context);
-        let names = names.into_iter().map(ident);
-        out.extend(quote! { #cfg use crate::runtime::{#(#names),*}; });
-    }
-    out
 }
 
 fn struct_item(
