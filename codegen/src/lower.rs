@@ -61,7 +61,8 @@ const RESERVED_MODULES: &[&str] = &["event", "handler", "types", "mod"];
 
 /// The crate's Cargo features that are not domains: a domain id becomes a feature, so it cannot
 /// be one of these.
-const RESERVED_FEATURES: &[&str] = &["default", "axum"];
+/// (`memory-store` is not an identifier, so no domain id can be it.)
+const RESERVED_FEATURES: &[&str] = &["default", "axum", "receive", "sqlite", "postgres"];
 
 /// The catch-all variant of every open enum.
 const CATCH_ALL_VARIANT: &str = "Unrecognized";

@@ -448,7 +448,10 @@ mod tests {
             manifest.contains("# 환불 — Refund: refund.completed\nrefund = []\n"),
             "{manifest}"
         );
-        assert!(manifest.contains("axum = [\"dep:axum\"]"), "hand-written features are kept");
+        assert!(
+            manifest.contains("axum = [\"receive\", \"dep:axum\"]"),
+            "hand-written features are kept"
+        );
         let event = read("generated/src/generated/event.rs");
         assert!(
             event.contains("#[cfg(feature = \"refund\")]\n    RefundCompleted(Box<Payment>),"),

@@ -841,10 +841,10 @@ fn handler_module(catalogue: &Catalogue) -> TokenStream {
             #cfg
             fn #method(
                 &self,
-                webhook: &Webhook,
+                delivery: &Delivery<'_>,
                 #param: &#schema,
             ) -> impl Future<Output = Result<(), HandlerError>> + Send {
-                let _ = (webhook, #param);
+                let _ = (delivery, #param);
                 async { Ok(()) }
             }
         }
@@ -852,12 +852,12 @@ fn handler_module(catalogue: &Catalogue) -> TokenStream {
     let arms = catalogue.events.iter().zip(&cfgs).map(|(event, cfg)| {
         let variant = ident(&event.variant);
         let method = ident(&event.method);
-        quote! { #cfg Event::#variant(data) => handler.#method(webhook, data).await, }
+        quote! { #cfg Event::#variant(data) => handler.#method(&delivery, data).await, }
     });
     quote! {
         //! The [`Handler`] trait (one method per event type) and [`dispatch`].
 
-        use crate::runtime::{HandlerError, UnknownEvent, Webhook};
+        use crate::runtime::{Delivery, HandlerError, UnknownEvent, Unreadable, UnreadableAction};
         use super::event::Event;
         #payload_uses
 
@@ -865,10 +865,11 @@ fn handler_module(catalogue: &Catalogue) -> TokenStream {
         ///
         /// Implement the methods for the events you care about; every method has a default body
         /// that does nothing and succeeds. [`dispatch`] calls the method that matches a
-        /// [`Webhook`]'s event. The futures are `Send`, so a `Handler` runs on a multi-threaded
-        /// runtime.
+        /// delivery's event, with the [`Delivery`] (the parsed webhook, and a receiver's key and
+        /// attempt number) and the typed payload. The futures are `Send`, so a `Handler` runs on
+        /// a multi-threaded runtime.
         ///
-        /// An error returned from a method is handed back by [`dispatch`]; a receiver should answer
+        /// An error returned from a method is handed back by [`dispatch`]; a receiver answers
         /// StepPay with a server error so that the delivery is retried.
         ///
         /// The methods of a domain whose Cargo feature is off are compiled out; its events reach
@@ -880,23 +881,44 @@ fn handler_module(catalogue: &Catalogue) -> TokenStream {
             /// or whose domain's Cargo feature is off. Does nothing unless implemented.
             fn unknown_event(
                 &self,
-                webhook: &Webhook,
+                delivery: &Delivery<'_>,
                 event: &UnknownEvent,
             ) -> impl Future<Output = Result<(), HandlerError>> + Send {
-                let _ = (webhook, event);
+                let _ = (delivery, event);
                 async { Ok(()) }
+            }
+
+            /// 읽을 수 없는 배달 — Called by a receiver for a delivery whose signature verified but
+            /// whose body this version of the crate cannot read (a value of an unexpected type, an
+            /// unknown API version, a body that is not JSON), instead of refusing it: StepPay
+            /// signed it, so the catalogue is what is behind.
+            ///
+            /// The default keeps it for replay ([`UnreadableAction::Quarantine`]); see
+            /// [`UnreadableAction`] for the others.
+            fn unreadable(
+                &self,
+                delivery: &Unreadable<'_>,
+            ) -> impl Future<Output = UnreadableAction> + Send {
+                let _ = delivery;
+                async { UnreadableAction::Quarantine }
             }
         }
 
-        /// Calls the [`Handler`] method that matches `webhook`'s event, with its payload.
+        /// Calls the [`Handler`] method that matches the delivery's event, with its payload.
+        ///
+        /// `delivery` is a [`Delivery`], or a `&Webhook` of your own (attempt 1, no key).
         ///
         /// # Errors
         ///
         /// Whatever the handler method returns.
-        pub async fn dispatch<H: Handler + ?Sized>(handler: &H, webhook: &Webhook) -> Result<(), HandlerError> {
-            match &webhook.event {
+        pub async fn dispatch<'a, H: Handler + ?Sized>(
+            handler: &H,
+            delivery: impl Into<Delivery<'a>>,
+        ) -> Result<(), HandlerError> {
+            let delivery = delivery.into();
+            match &delivery.webhook.event {
                 #(#arms)*
-                Event::Unknown(event) => handler.unknown_event(webhook, event).await,
+                Event::Unknown(event) => handler.unknown_event(&delivery, event).await,
             }
         }
     }

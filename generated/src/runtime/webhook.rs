@@ -93,6 +93,36 @@ impl Webhook {
             .and_then(|webhook| json.end().map(|()| webhook))
     }
 
+    /// The API version whose schemas this crate was generated from: `"v1"`, the only one StepPay
+    /// has sent.
+    pub const VERSION: &'static str = "v1";
+
+    /// Checks that the envelope's `version` is one of `versions` (usually
+    /// `[Webhook::VERSION]`): a delivery of another version parses, but its `data` may mean
+    /// something else.
+    ///
+    /// # Errors
+    ///
+    /// A [`ParseError`] of kind [`ParseErrorKind::Version`], at the path `version`.
+    pub fn check_version<S: AsRef<str>>(&self, versions: &[S]) -> Result<(), ParseError> {
+        if versions.iter().any(|v| v.as_ref() == self.version) {
+            return Ok(());
+        }
+        let expected: Vec<&str> = versions.iter().map(AsRef::as_ref).collect();
+        Err(ParseError {
+            kind: ParseErrorKind::Version,
+            event_type: Some(self.event.as_str().to_owned()),
+            path: "version".to_owned(),
+            message: format!(
+                "API version `{}` is not one this version of steppay-webhooks reads ({})",
+                self.version,
+                expected.join(", ")
+            ),
+            line: 1,
+            column: 1,
+        })
+    }
+
     /// The event type, or `None` for an event type this version of the crate does not know.
     pub fn event_type(&self) -> Option<EventType> {
         self.event.event_type()
@@ -405,6 +435,10 @@ pub enum ParseErrorKind {
     Envelope,
     /// `data` does not fit the schema of its (known) event type.
     Data,
+    /// The envelope's `version` is not one this version of the crate reads (see
+    /// [`Webhook::VERSION`]): its `data` may follow other schemas. [`Webhook::from_slice`] does
+    /// not check it; a receiver does, with [`Webhook::check_version`].
+    Version,
 }
 
 /// Why a delivery body could not be parsed, and where.
@@ -438,12 +472,14 @@ impl ParseError {
         &self.path
     }
 
-    /// The line (from 1) in the body where parsing stopped.
+    /// The line (from 1) in the body where parsing stopped; 1 for a [`ParseErrorKind::Version`]
+    /// error, which is about the whole envelope.
     pub fn line(&self) -> usize {
         self.line
     }
 
-    /// The column (from 1) in the body where parsing stopped.
+    /// The column (from 1) in the body where parsing stopped; 1 for a
+    /// [`ParseErrorKind::Version`] error.
     pub fn column(&self) -> usize {
         self.column
     }
@@ -592,6 +628,10 @@ impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.kind, &self.event_type) {
             (ParseErrorKind::Syntax, _) => write!(f, "webhook body is not valid JSON")?,
+            // Not a position in the body: the whole envelope was read.
+            (ParseErrorKind::Version, Some(event_type)) => {
+                return write!(f, "unsupported `{event_type}` webhook: {}", self.message);
+            }
             (_, Some(event_type)) => {
                 write!(f, "invalid `{event_type}` webhook at `{}`", self.path)?
             }

@@ -4,7 +4,9 @@ use std::sync::{Arc, Mutex};
 
 #[cfg(feature = "payment")]
 use steppay_webhooks::types::Payment;
-use steppay_webhooks::{Event, EventType, Handler, HandlerError, UnknownEvent, Webhook, dispatch};
+use steppay_webhooks::{
+    Delivery, Event, EventType, Handler, HandlerError, UnknownEvent, Webhook, dispatch,
+};
 
 use super::{domain_enabled, example, examples};
 
@@ -32,14 +34,14 @@ macro_rules! recording {
         impl Handler for Recorder {
             $(
                 #[$cfg]
-                async fn $method(&self, webhook: &Webhook, _: &steppay_webhooks::types::$payload) -> Result<(), HandlerError> {
-                    self.record(stringify!($method), webhook);
+                async fn $method(&self, delivery: &Delivery<'_>, _: &steppay_webhooks::types::$payload) -> Result<(), HandlerError> {
+                    self.record(stringify!($method), delivery.webhook);
                     Ok(())
                 }
             )*
 
-            async fn unknown_event(&self, webhook: &Webhook, _: &UnknownEvent) -> Result<(), HandlerError> {
-                self.record("unknown_event", webhook);
+            async fn unknown_event(&self, delivery: &Delivery<'_>, _: &UnknownEvent) -> Result<(), HandlerError> {
+                self.record("unknown_event", delivery.webhook);
                 Ok(())
             }
         }
@@ -138,7 +140,11 @@ pub(crate) struct FailingPayments;
 
 #[cfg(feature = "payment")]
 impl Handler for FailingPayments {
-    async fn payment_completed(&self, _: &Webhook, payment: &Payment) -> Result<(), HandlerError> {
+    async fn payment_completed(
+        &self,
+        _: &Delivery<'_>,
+        payment: &Payment,
+    ) -> Result<(), HandlerError> {
         Err(format!("ledger unavailable for payment {}", payment.payment_id).into())
     }
 }
@@ -164,4 +170,38 @@ async fn a_handler_error_is_handed_back() {
     let webhook = Webhook::from_slice(example("payment.completed").as_bytes()).expect("parse");
     let error = dispatch(&FailingPayments, &webhook).await.expect_err("fails");
     assert!(error.to_string().starts_with("ledger unavailable for payment"), "{error}");
+}
+
+/// A bare `&Webhook` dispatches as attempt 1 with no key; a `Delivery` carries its own.
+#[cfg(feature = "payment")]
+#[tokio::test]
+async fn a_delivery_carries_its_key_and_attempt_to_the_handler() {
+    #[derive(Default)]
+    struct Seen(Mutex<Vec<(Option<String>, u32, i64)>>);
+
+    impl Handler for Seen {
+        async fn payment_completed(
+            &self,
+            delivery: &Delivery<'_>,
+            _: &Payment,
+        ) -> Result<(), HandlerError> {
+            let key = delivery.key.map(|key| key.as_str().to_owned());
+            // `Delivery` dereferences to the webhook.
+            self.0.lock().expect("not poisoned").push((key, delivery.attempt, delivery.timestamp));
+            Ok(())
+        }
+    }
+
+    let webhook = Webhook::from_slice(example("payment.completed").as_bytes()).expect("parse");
+    let seen = Seen::default();
+    dispatch(&seen, &webhook).await.expect("ok");
+    let key = steppay_webhooks::key::DeliveryKey::new("payment.completed:1");
+    dispatch(&seen, Delivery::new(&webhook).with_key(&key, 3)).await.expect("ok");
+    assert_eq!(
+        *seen.0.lock().expect("not poisoned"),
+        vec![
+            (None, 1, webhook.timestamp),
+            (Some("payment.completed:1".to_owned()), 3, webhook.timestamp)
+        ]
+    );
 }

@@ -2,11 +2,15 @@
 //! `steppay-webhooks`, so a snapshot that is not valid Rust (or that the runtime cannot serve)
 //! fails the build, and clippy reads it like the real generated code.
 //!
-//! The module layout mirrors `steppay-webhooks`: `runtime` (hand-written, shared by path) and
+//! The module layout mirrors `steppay-webhooks`: `runtime` and `key` (hand-written, shared by path) and
 //! `generated` (the fixture's expected output).
 
 #[path = "../../../../generated/src/runtime/mod.rs"]
 pub mod runtime;
+
+/// The runtime's `Delivery` names the crate's de-duplication key.
+#[path = "../../../../generated/src/key.rs"]
+pub mod key;
 
 #[rustfmt::skip]
 #[path = "../../fixtures/mini/expected/generated/src/generated/mod.rs"]

@@ -1,0 +1,128 @@
+//! What a [`Handler`](crate::Handler) is given besides the payload: the delivery around it.
+
+use std::fmt;
+use std::ops::Deref;
+
+use super::webhook::{ParseError, Webhook};
+use crate::key::DeliveryKey;
+
+/// 배달 — One delivery as a handler sees it: the parsed [`Webhook`], and, when it came through a
+/// [`Receiver`](crate::receive::Receiver) with a store, its de-duplication key and attempt
+/// number.
+///
+/// It dereferences to the [`Webhook`], so `delivery.timestamp` and `delivery.sent_at()` read the
+/// envelope. [`dispatch`](crate::dispatch) takes a `&Webhook` as well, which becomes a delivery
+/// with no key and attempt 1.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Delivery<'a> {
+    /// The parsed body.
+    pub webhook: &'a Webhook,
+    /// The key the receiver de-duplicates this delivery by; `None` outside a receiver.
+    pub key: Option<&'a DeliveryKey>,
+    /// 시도 번호 — How many times a handler has been started for this key, this run included:
+    /// 1 the first time, then 2, 3, … as retries of a failed or abandoned run are claimed.
+    ///
+    /// The store hands out each number once per key, so it fences a run that lost its lease:
+    /// when your handler writes to a database of its own, store the attempt with the effect and
+    /// refuse a write whose attempt is lower than the one recorded (see the README's
+    /// "Production" section).
+    pub attempt: u32,
+}
+
+impl<'a> Delivery<'a> {
+    /// A delivery of `webhook` with no key, as attempt 1: what [`dispatch`](crate::dispatch)
+    /// makes of a bare `&Webhook`.
+    pub fn new(webhook: &'a Webhook) -> Self {
+        Self { webhook, key: None, attempt: 1 }
+    }
+
+    /// The same delivery, de-duplicated by `key`, as attempt `attempt`.
+    #[must_use]
+    pub fn with_key(self, key: &'a DeliveryKey, attempt: u32) -> Self {
+        Self { key: Some(key), attempt, ..self }
+    }
+}
+
+impl<'a> From<&'a Webhook> for Delivery<'a> {
+    fn from(webhook: &'a Webhook) -> Self {
+        Self::new(webhook)
+    }
+}
+
+impl Deref for Delivery<'_> {
+    type Target = Webhook;
+
+    fn deref(&self) -> &Webhook {
+        self.webhook
+    }
+}
+
+/// 읽을 수 없는 배달 — A delivery whose signature verified but whose body this version of the
+/// crate cannot read: a value of a type the catalogue does not expect, an API `version` it does
+/// not know, or a body that is not JSON at all.
+///
+/// StepPay signed it, so it is a real delivery, and the fault is on our side: the catalogue is
+/// behind StepPay. [`Handler::unreadable`](crate::Handler::unreadable) decides what becomes of
+/// it.
+#[derive(Clone, Copy)]
+#[non_exhaustive]
+pub struct Unreadable<'a> {
+    /// The raw body, exactly as received and verified.
+    pub body: &'a [u8],
+    /// Why and where it could not be read.
+    pub error: &'a ParseError,
+    /// The key the receiver de-duplicates this delivery by.
+    pub key: Option<&'a DeliveryKey>,
+    /// The attempt number, as in [`Delivery::attempt`].
+    pub attempt: u32,
+}
+
+impl<'a> Unreadable<'a> {
+    /// An unreadable delivery of `body`, as attempt 1 with no key.
+    pub fn new(body: &'a [u8], error: &'a ParseError) -> Self {
+        Self { body, error, key: None, attempt: 1 }
+    }
+
+    /// The same delivery, de-duplicated by `key`, as attempt `attempt`.
+    #[must_use]
+    pub fn with_key(self, key: &'a DeliveryKey, attempt: u32) -> Self {
+        Self { key: Some(key), attempt, ..self }
+    }
+
+    /// The `event` of the body, when it could be read.
+    pub fn event_type(&self) -> Option<&'a str> {
+        self.error.event_type()
+    }
+}
+
+impl fmt::Debug for Unreadable<'_> {
+    /// Shows the size of the body, never its contents (it may hold personal data).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Unreadable")
+            .field("body", &format_args!("<{} bytes, not shown>", self.body.len()))
+            .field("error", self.error)
+            .field("key", &self.key)
+            .field("attempt", &self.attempt)
+            .finish()
+    }
+}
+
+/// What to do with an [`Unreadable`] delivery: the result of
+/// [`Handler::unreadable`](crate::Handler::unreadable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UnreadableAction {
+    /// 격리 — Keep the raw body in the receiver's store and answer `200`, so that StepPay stops
+    /// sending it; replay it once the catalogue is fixed (`Receiver::replay`, feature `receive`).
+    /// The default.
+    ///
+    /// A receiver without a store has nowhere to keep it and answers `500` instead, so that
+    /// StepPay sends it again while the fix ships.
+    Quarantine,
+    /// Keep nothing and answer `500`, so that StepPay sends it again.
+    Retry,
+    /// The hook dealt with it (stored it elsewhere, or decided it needs nothing): answer `200`
+    /// and remember the key as done.
+    Handled,
+}
