@@ -2,55 +2,46 @@
 //!
 //! Two ways in, both verifying the signature over the raw body before anything is parsed:
 //!
-//! - [`WebhookReceiver`]: the whole endpoint. Mount it and implement [`Handler`]:
+//! - [`Receiver::into_method_router`]: the whole endpoint, with de-duplication when the
+//!   receiver has a store. Mount it and implement [`Handler`]:
 //!
 //!   ```no_run
-//!   # use steppay_webhooks::{axum::WebhookReceiver, verify::Verifier, Handler};
+//!   # use steppay_webhooks::{receive::Receiver, verify::Verifier, Handler};
 //!   # struct Billing;
 //!   # impl Handler for Billing {}
 //!   # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //!   let verifier = Verifier::new([std::env::var("STEPPAY_WEBHOOK_SECRET")?])?;
 //!   let app = axum::Router::new()
-//!       .route("/webhooks/steppay", WebhookReceiver::new(verifier, Billing).into_method_router());
+//!       .route("/webhooks/steppay", Receiver::new(verifier, Billing).into_method_router());
 //!   axum::serve(tokio::net::TcpListener::bind("127.0.0.1:3000").await?, app).await?;
 //!   # Ok(())
 //!   # }
 //!   ```
 //!
+//!   Its answers are the [`Outcome`]'s: `200` handled or already handled, `401` for a signature
+//!   that does not verify, `413` for a body over the limit, `500` when the handler fails and
+//!   `503` with `Retry-After` when the delivery is being handled elsewhere or the store is down;
+//!   a `POST` is all it takes (`405` otherwise).
+//!
 //! - [`VerifiedWebhook`]: an extractor for a route of your own; it needs a [`Verifier`] in the
-//!   router's state.
-//!
-//! # Responses
-//!
-//! | outcome | status |
-//! |---|---|
-//! | verified, parsed, and the handler succeeded | `200 OK`, empty body |
-//! | signature missing, malformed, not matching, or timestamp outside the tolerance | `401 Unauthorized` |
-//! | verified, but the body is not a valid delivery | `400 Bad Request`, naming the JSON path |
-//! | body larger than the limit ([`DEFAULT_BODY_LIMIT`]) | `413 Payload Too Large` |
-//! | the handler returned an error | `500 Internal Server Error`, so that StepPay can retry |
-//! | a method other than `POST` | `405 Method Not Allowed` |
+//!   router's state. It neither de-duplicates nor keeps unreadable bodies: a body that verified
+//!   but cannot be read is answered `500`, so that StepPay retries.
 //!
 //! StepPay does not document which status it expects; its delivery log marks a delivery 성공
 //! (success), and any `2xx` is the safe reading. Response bodies are short plain text and never
-//! contain a secret or an expected signature.
-
-use std::sync::Arc;
+//! contain a secret, an expected signature or a payload value.
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRef, FromRequest, Request};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 
+pub use crate::receive::DEFAULT_BODY_LIMIT;
+use crate::receive::{Outcome, Receiver};
+use crate::store::DeliveryStore;
 use crate::verify::{Fingerprint, HEADER, Verifier, VerifyError};
-use crate::{Handler, ParseError, Webhook, dispatch};
-
-/// The largest body accepted by default: 256 KiB.
-///
-/// StepPay's deliveries are small (the captured one was 560 bytes; a product with many prices
-/// is tens of kilobytes), so anything near this limit is not from StepPay.
-pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
+use crate::{Handler, ParseError, Webhook};
 
 /// A delivery that passed signature verification and parsed, with the fingerprint of its raw
 /// body (for de-duplication; see [`Fingerprint`]).
@@ -107,7 +98,8 @@ pub enum WebhookRejection {
     /// The signature did not verify: `401`.
     #[error("{0}")]
     Unauthorized(VerifyError),
-    /// The signature verified but the body is not a valid delivery: `400`.
+    /// The signature verified but the body is not a delivery this version can read: `500`, so
+    /// that StepPay sends it again (StepPay signed it; the catalogue is what is behind).
     #[error("{0}")]
     InvalidBody(ParseError),
     /// The body is larger than the limit: `413`.
@@ -132,7 +124,8 @@ impl WebhookRejection {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::InvalidBody(_) | Self::UnreadableBody => StatusCode::BAD_REQUEST,
+            Self::InvalidBody(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::UnreadableBody => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
@@ -144,52 +137,36 @@ impl IntoResponse for WebhookRejection {
     }
 }
 
-/// A complete webhook endpoint: verifies, parses and calls your [`Handler`] through
-/// [`dispatch`].
-#[derive(Debug)]
-pub struct WebhookReceiver<H> {
-    verifier: Verifier,
-    handler: H,
-    body_limit: usize,
-}
-
-impl<H: Handler + Send + Sync + 'static> WebhookReceiver<H> {
-    /// An endpoint that checks signatures with `verifier` and hands deliveries to `handler`.
-    pub fn new(verifier: Verifier, handler: H) -> Self {
-        Self { verifier, handler, body_limit: DEFAULT_BODY_LIMIT }
-    }
-
-    /// The largest body accepted, in bytes ([`DEFAULT_BODY_LIMIT`] unless set).
-    #[must_use]
-    pub fn body_limit(mut self, bytes: usize) -> Self {
-        self.body_limit = bytes;
-        self
-    }
-
+impl<H, S> Receiver<H, S>
+where
+    H: Handler + Send + Sync + 'static,
+    S: DeliveryStore + 'static,
+{
     /// A `POST` route to mount with [`axum::Router::route`]; other methods get `405`.
-    pub fn into_method_router<S: Clone + Send + Sync + 'static>(self) -> MethodRouter<S> {
-        let body_limit = self.body_limit;
-        let shared = Arc::new(Shared { verifier: self.verifier, handler: self.handler });
-        axum::routing::post(move |request: Request| async move { shared.receive(request).await })
-            .layer(DefaultBodyLimit::max(body_limit))
+    pub fn into_method_router<St: Clone + Send + Sync + 'static>(self) -> MethodRouter<St> {
+        let body_limit = self.max_body();
+        axum::routing::post(move |request: Request| async move {
+            let signature = request.headers().get(HEADER).map(HeaderValue::as_bytes);
+            let signature = signature.map(<[u8]>::to_vec);
+            match Bytes::from_request(request, &()).await {
+                Ok(body) => respond(&self.receive(signature.as_deref(), body).await),
+                Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    respond(&Outcome::TooLarge)
+                }
+                Err(_) => WebhookRejection::UnreadableBody.into_response(),
+            }
+        })
+        .layer(DefaultBodyLimit::max(body_limit))
     }
 }
 
-struct Shared<H> {
-    verifier: Verifier,
-    handler: H,
-}
-
-impl<H: Handler + Send + Sync> Shared<H> {
-    async fn receive(&self, request: Request) -> Response {
-        let delivery = match VerifiedWebhook::from_request(request, &self.verifier).await {
-            Ok(delivery) => delivery,
-            Err(rejection) => return rejection.into_response(),
-        };
-        match dispatch(&self.handler, &delivery.webhook).await {
-            Ok(()) => StatusCode::OK.into_response(),
-            // The error stays on this side: it may describe the receiver's internals.
-            Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "webhook handler failed").into_response(),
-        }
+/// The HTTP response for an [`Outcome`].
+fn respond(outcome: &Outcome) -> Response {
+    let status =
+        StatusCode::from_u16(outcome.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, outcome.message()).into_response();
+    if let Some(seconds) = outcome.retry_after() {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
+    response
 }

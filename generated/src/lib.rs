@@ -47,17 +47,17 @@
 #![cfg_attr(all(feature = "payment", feature = "subscription"), doc = "```")]
 #![cfg_attr(not(all(feature = "payment", feature = "subscription")), doc = "```ignore")]
 //! use steppay_webhooks::types::{Payment, Subscription};
-//! use steppay_webhooks::{dispatch, Handler, HandlerError, Webhook};
+//! use steppay_webhooks::{dispatch, Delivery, Handler, HandlerError, Webhook};
 //!
 //! struct Billing;
 //!
 //! impl Handler for Billing {
-//!     async fn payment_completed(&self, webhook: &Webhook, payment: &Payment) -> Result<(), HandlerError> {
-//!         println!("payment {} completed at {:?}", payment.payment_id, webhook.sent_at());
+//!     async fn payment_completed(&self, delivery: &Delivery<'_>, payment: &Payment) -> Result<(), HandlerError> {
+//!         println!("payment {} completed at {:?}", payment.payment_id, delivery.sent_at());
 //!         Ok(())
 //!     }
 //!
-//!     async fn subscription_updated(&self, _: &Webhook, subscription: &Subscription) -> Result<(), HandlerError> {
+//!     async fn subscription_updated(&self, _: &Delivery<'_>, subscription: &Subscription) -> Result<(), HandlerError> {
 //!         println!("subscription {} is now {}", subscription.subscription_id, subscription.status);
 //!         Ok(())
 //!     }
@@ -73,10 +73,12 @@
 //! # Verify and receive
 //!
 //! Check the `Steppay-Signature` header over the raw body before trusting a delivery:
-//! [`verify::Verifier::verify_and_parse`] does both in one call. With the `axum` feature,
-//! `axum::WebhookReceiver` is a whole endpoint (verify, parse, [`dispatch`]) and
-//! `axum::VerifiedWebhook` an extractor for routes of your own. StepPay sends no delivery id;
-//! [`verify::Fingerprint`] and [`Webhook::timestamp`] stand in for one (see the README).
+//! [`verify::Verifier::verify_and_parse`] does both in one call. With the `receive` feature,
+//! `receive::Receiver` is the whole pipeline: verify, parse, de-duplicate through a delivery
+//! store (`store`), run your [`Handler`] on a task of its own, and keep what it cannot read for
+//! replay; a verified delivery is never refused with a `4xx`. The `axum` feature mounts it as a
+//! route and adds `axum::VerifiedWebhook`, an extractor for routes of your own. StepPay sends no
+//! delivery id; [`key::KeyStrategy`] says what stands in for one.
 //!
 //! # Features
 //!
@@ -85,7 +87,11 @@
 //!   events). With `default-features = false` and only the domains you take, the others' types,
 //!   [`Event`] variants and [`Handler`] methods are not compiled, and their events parse as
 //!   [`Event::Unknown`].
-//! - `axum`: the `axum` module, a receiver endpoint and an extractor.
+//! - `receive`: the `receive` module (the [`Receiver`](crate#verify-and-receive) pipeline) and
+//!   the `store` module's trait; needs a tokio runtime.
+//! - `memory-store`, `sqlite`, `postgres`: the delivery stores, one feature each (SQLite is
+//!   compiled in; PostgreSQL through tokio-postgres and a deadpool pool). Each turns `receive` on.
+//! - `axum`: the `axum` module, the receiver as an axum route, and an extractor.
 //!
 //! # What to expect from the types
 //!
@@ -124,16 +130,21 @@
 
 #[rustfmt::skip]
 mod generated;
+pub mod key;
 mod runtime;
 pub mod verify;
 
 #[cfg(feature = "axum")]
 pub mod axum;
+#[cfg(feature = "receive")]
+pub mod receive;
+#[cfg(feature = "receive")]
+pub mod store;
 
 pub use crate::generated::{Event, EventType, Handler, dispatch, types};
 pub use crate::runtime::{
-    HandlerError, ParseError, ParseErrorKind, ParseEventTypeError, UnknownEvent, Unrecognized,
-    Webhook,
+    Delivery, HandlerError, ParseError, ParseErrorKind, ParseEventTypeError, UnknownEvent,
+    Unreadable, UnreadableAction, Unrecognized, Webhook,
 };
 
 /// The README's examples, compiled and run as doctests so that it stays true. They use the

@@ -64,6 +64,9 @@ type HmacSha256 = Hmac<Sha256>;
 pub struct Verifier {
     secrets: Arc<[Box<[u8]>]>,
     tolerance: Duration,
+    /// Whether [`Verifier::tolerance`] chose the tolerance: a receiver with a store widens only
+    /// the default one.
+    tolerance_chosen: bool,
     clock: Arc<dyn Fn() -> i64 + Send + Sync>,
 }
 
@@ -145,6 +148,7 @@ impl Verifier {
         Ok(Self {
             secrets: secrets.into(),
             tolerance: DEFAULT_TOLERANCE,
+            tolerance_chosen: false,
             clock: Arc::new(system_now),
         })
     }
@@ -153,6 +157,21 @@ impl Verifier {
     #[must_use]
     pub fn tolerance(mut self, tolerance: Duration) -> Self {
         self.tolerance = tolerance;
+        self.tolerance_chosen = true;
+        self
+    }
+
+    /// The tolerance in effect.
+    pub fn current_tolerance(&self) -> Duration {
+        self.tolerance
+    }
+
+    /// Replaces the default tolerance, leaving one chosen with [`Verifier::tolerance`] alone.
+    #[cfg(feature = "receive")]
+    pub(crate) fn default_tolerance(mut self, tolerance: Duration) -> Self {
+        if !self.tolerance_chosen {
+            self.tolerance = tolerance;
+        }
         self
     }
 

@@ -1,0 +1,7 @@
+-- Why a claim was refused: the key's state and, for a live lease, the seconds it has left.
+-- The row may have changed since the claim (it finished, failed, or was cleaned up); the
+-- caller then claims again.
+-- $1 key.
+SELECT state, extract(epoch FROM lease_until - now())::float8
+FROM {table}
+WHERE key = $1
