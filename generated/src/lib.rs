@@ -132,8 +132,8 @@ pub mod axum;
 
 pub use crate::generated::{Event, EventType, Handler, dispatch, types};
 pub use crate::runtime::{
-    HandlerError, ParseError, ParseErrorKind, ParseEventTypeError, UnknownEvent, Unrecognized,
-    Webhook,
+    HandlerError, LenientId, ParseError, ParseErrorKind, ParseEventTypeError, UnknownEvent,
+    Unrecognized, Webhook,
 };
 
 /// The README's examples, compiled and run as doctests so that it stays true. They use the

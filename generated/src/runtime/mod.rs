@@ -9,11 +9,13 @@
 // unused there; the default build, where every helper is used, keeps these lints.
 #[cfg_attr(not(feature = "default"), allow(dead_code))]
 pub(crate) mod codec;
+mod lenient_id;
 #[cfg_attr(not(feature = "default"), allow(dead_code, unused_macros))]
 mod open_enum;
 mod unknown;
 mod webhook;
 
+pub use self::lenient_id::LenientId;
 pub use self::open_enum::Unrecognized;
 #[cfg_attr(not(feature = "default"), allow(unused_imports))]
 pub(crate) use self::open_enum::impl_open_enum;
