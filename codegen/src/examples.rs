@@ -5,7 +5,8 @@
 //! the generated code, which may be stale), so a mistake is reported with the file, the JSON
 //! position and the path of the value, e.g. `data.items[0].paidAmount`. The rules are the
 //! runtime's: unknown keys are ignored, nullable keys may be absent or `null`, enums are open,
-//! `Decimal` takes any JSON number it can hold exactly, `LocalDateTime` has no offset.
+//! `Decimal` takes any JSON number it can hold exactly, `LocalDateTime` has no offset, a `lenient`
+//! id is a string or an integer.
 
 use std::fmt;
 
@@ -219,6 +220,7 @@ impl<'de> Visitor<'de> for Envelope<'_> {
                             catalogue: self.catalogue,
                             ty: &TypeRef::Named(schema.name.clone()),
                             nullable: false,
+                            lenient: false,
                             path: Path::Root("data"),
                         })?,
                         None => map.next_value::<IgnoredAny>().map(drop)?,
@@ -240,6 +242,7 @@ impl<'de> Visitor<'de> for Envelope<'_> {
                 catalogue: self.catalogue,
                 ty: &ty,
                 nullable,
+                lenient: false,
                 path: Path::Root(name),
             })?;
         }
@@ -258,6 +261,8 @@ struct Value<'a> {
     catalogue: &'a Catalogue,
     ty: &'a TypeRef,
     nullable: bool,
+    /// A `lenient` `String` id, which may also be a JSON integer.
+    lenient: bool,
     path: Path<'a>,
 }
 
@@ -276,6 +281,7 @@ impl Value<'_> {
             TypeRef::Int => "an integer (i32)".to_owned(),
             TypeRef::Decimal => "a decimal number".to_owned(),
             TypeRef::Boolean => "a boolean".to_owned(),
+            TypeRef::String if self.lenient => "a string or an integer id".to_owned(),
             TypeRef::String => "a string".to_owned(),
             TypeRef::LocalDateTime => "a local date-time like \"2023-07-07T01:35:42\"".to_owned(),
             TypeRef::List(_) => "an array".to_owned(),
@@ -296,6 +302,10 @@ impl Value<'_> {
             TypeRef::Long => i64::try_from(value).is_ok(),
             TypeRef::Int => i32::try_from(value).is_ok(),
             TypeRef::Decimal => true,
+            // The runtime's `LenientId` takes any integer of `i64` or `u64`.
+            TypeRef::String if self.lenient => {
+                i64::try_from(value).is_ok() || u64::try_from(value).is_ok()
+            }
             _ => return Err(self.reject(unexpected)),
         };
         if fits {
@@ -374,7 +384,13 @@ impl<'de> Visitor<'de> for Value<'_> {
         let mut index = 0;
         loop {
             let path = Path::Index(&self.path, index);
-            let seed = Value { catalogue: self.catalogue, ty: item, nullable: false, path };
+            let seed = Value {
+                catalogue: self.catalogue,
+                ty: item,
+                nullable: false,
+                lenient: false,
+                path,
+            };
             if seq.next_element_seed(seed)?.is_none() {
                 return Ok(());
             }
@@ -391,6 +407,7 @@ impl<'de> Visitor<'de> for Value<'_> {
                         catalogue: self.catalogue,
                         ty: value,
                         nullable: false,
+                        lenient: false,
                         path,
                     })?;
                 }
@@ -423,6 +440,7 @@ impl<'de> Visitor<'de> for Value<'_> {
                 catalogue: self.catalogue,
                 ty: &field.ty,
                 nullable: field.nullable,
+                lenient: field.lenient,
                 path,
             })?;
         }
@@ -501,6 +519,87 @@ mod tests {
         ] {
             assert!(!is_local_date_time(bad), "{bad}");
         }
+    }
+
+    /// One event, whose payload is [`LENIENT_TYPES`].
+    const LENIENT_EVENTS: &str = "\
+domains:
+  - id: payment
+    name: { ko: 결제, en: Payment }
+events:
+  - type: payment.completed
+    name: { ko: 결제 성공, en: Payment completed }
+    schema: Payment
+";
+
+    /// A payment whose `orderId` is lenient and whose `idKey` is a plain string.
+    const LENIENT_TYPES: &str = "\
+structs:
+  - name: Payment
+    description: { ko: 결제, en: A payment }
+    fields:
+      - name: orderId
+        type: String
+        lenient: true
+        description: { ko: 주문 번호, en: Order id }
+      - name: idKey
+        type: String
+        nullable: true
+        description: { ko: 키, en: Key }
+";
+
+    /// The messages of the examples (one per `data`) that do not parse as [`LENIENT_TYPES`].
+    fn lenient_example_errors(values: &[&str]) -> Vec<String> {
+        let examples = values
+            .iter()
+            .enumerate()
+            .map(|(i, data)| {
+                let body = format!(
+                    r#"{{"timestamp":1,"version":"v1","event":"payment.completed","data":{data}}}"#
+                );
+                SourceFile::new(format!("schema/examples/extra/{i}.json"), body)
+            })
+            .collect();
+        let input = crate::Input {
+            events: SourceFile::new("schema/events.yaml", LENIENT_EVENTS),
+            types: vec![SourceFile::new("schema/types/payment.yaml", LENIENT_TYPES)],
+            examples,
+        };
+        match crate::load(&input) {
+            Ok(_) => Vec::new(),
+            Err(diagnostics) => diagnostics.items().iter().map(|d| d.message.clone()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_lenient_id_is_a_string_or_an_integer() {
+        let fine = [
+            r#"{"orderId":"183682"}"#,
+            r#"{"orderId":183682}"#,
+            r#"{"orderId":-1}"#,
+            r#"{"orderId":18446744073709551615}"#,
+        ];
+        assert_eq!(lenient_example_errors(&fine), Vec::<String>::new());
+        let errors = lenient_example_errors(&[
+            r#"{"orderId":1.5}"#,
+            r#"{"orderId":true}"#,
+            r#"{"orderId":null}"#,
+            r#"{"orderId":"1","idKey":7}"#,
+        ]);
+        assert_eq!(errors.len(), 4, "{errors:?}");
+        for error in &errors[..3] {
+            assert!(
+                error.contains("`data.orderId`")
+                    && error.ends_with("expected a string or an integer id"),
+                "{error}"
+            );
+        }
+        // Only the flagged field takes an integer.
+        assert!(
+            errors[3].contains("`data.idKey`") && errors[3].ends_with("expected a string"),
+            "{}",
+            errors[3]
+        );
     }
 
     #[test]

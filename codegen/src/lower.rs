@@ -30,6 +30,7 @@ const CRATE_TYPE_NAMES: &[&str] = &[
     "ParseErrorKind",
     "ParseEventTypeError",
     "Redacted",
+    "LenientId",
 ];
 
 /// Names the generated modules use unqualified (imported, or from Rust's prelude), which a
@@ -474,6 +475,11 @@ impl Lowerer {
                     None
                 }
             };
+            if field.lenient
+                && let Some(ty) = &ty
+            {
+                self.check_lenient(file, &scope, ty);
+            }
             let what = format!("field `{owner}.{json}`");
             let description = self.text(file, &scope, ("description", &what), &field.description);
             if let Some(ty) = ty {
@@ -483,6 +489,7 @@ impl Lowerer {
                     ty,
                     nullable: field.nullable,
                     sensitive: field.sensitive,
+                    lenient: field.lenient,
                     description,
                     note: field.note.clone(),
                 });
@@ -524,6 +531,29 @@ impl Lowerer {
             return None;
         }
         Some(ty)
+    }
+
+    /// `lenient: true` is for a `String` id that may arrive as a JSON integer: the runtime's
+    /// `LenientId` reads both as text. No list of such ids is known, so lists are refused too.
+    fn check_lenient(&mut self, file: &SourceFile, scope: &[(&str, &str)], ty: &TypeRef) {
+        if *ty == TypeRef::String {
+            return;
+        }
+        let field = scope.iter().map(|(_, name)| *name).collect::<Vec<_>>().join(".");
+        let location = file.locate_key(scope, "lenient");
+        let hint = match ty {
+            TypeRef::Long | TypeRef::Int => format!(
+                "a `{ty}` field reads JSON integers already; `lenient: true` is for `String` ids that StepPay may also send as integers, so remove it"
+            ),
+            _ => "`lenient: true` is for a `String` id that StepPay may also send as a JSON integer; it is allowed on `String` fields only".to_owned(),
+        };
+        self.error(
+            Diagnostic::new(
+                location,
+                format!("field `{field}` is `lenient`, but its type is `{ty}`, not `String`"),
+            )
+            .with_hint(hint),
+        );
     }
 
     fn enum_values(

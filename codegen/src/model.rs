@@ -114,6 +114,10 @@ pub struct FieldDef {
     pub nullable: bool,
     /// Whether it holds personal data: `Debug` prints a redaction marker instead of the value.
     pub sensitive: bool,
+    /// Whether it is an id StepPay documents as a string but sends, or may send, as a JSON
+    /// integer: both forms parse, read as text, and are written back as they came (the runtime's
+    /// `LenientId`). Only ever set on a [`TypeRef::String`] field.
+    pub lenient: bool,
     /// What it holds.
     pub description: Text,
     /// Evidence or quirks, in English.

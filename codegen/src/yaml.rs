@@ -71,6 +71,8 @@ pub(crate) struct FieldYaml {
     pub(crate) nullable: bool,
     #[serde(default)]
     pub(crate) sensitive: bool,
+    #[serde(default)]
+    pub(crate) lenient: bool,
     pub(crate) description: TextYaml,
     #[serde(default)]
     pub(crate) note: Option<String>,

@@ -34,6 +34,7 @@ const KINDS: &[&str] = &[
     "invalid-rust-name",
     "recursive-type",
     "unsupported-type",
+    "lenient-not-string",
     "empty-text",
     "enum-without-values",
     "example-invalid-json",

@@ -105,8 +105,11 @@
 //! - **Amounts are exact** [`rust_decimal::Decimal`]s (never `f64`), written back as JSON
 //!   numbers. **Date-times are [`chrono::NaiveDateTime`]**: StepPay sends no offset and does not
 //!   document a time zone; the evidence (ids that embed epoch milliseconds) points to UTC.
-//! - **Ids are typed as StepPay sends them**: `Payment.orderId` and the Cover ids are strings,
-//!   other ids are `i64`.
+//! - **Ids are typed as StepPay sends them**: StepPay's own numbers are `i64`. The ids it
+//!   documents as strings but may send as JSON integers (`Payment.orderId`, `Payment.customerId`
+//!   and the Cover ids) are [`LenientId`]s: either form parses and reads as text
+//!   (`payment.customer_id.as_deref() == Some("12345")`), and is written back in the form it came
+//!   in, so an id sent as a 64-bit integer does not fail the delivery.
 //! - **Personal data stays out of logs**: `Debug` prints `<redacted>` for the fields the
 //!   catalogue marks sensitive (names, emails, phones, addresses, bank accounts, registration
 //!   numbers; the reference tables list them), and an unknown event's raw `data` is not printed.
@@ -143,8 +146,8 @@ pub mod store;
 
 pub use crate::generated::{Event, EventType, Handler, dispatch, types};
 pub use crate::runtime::{
-    Delivery, HandlerError, ParseError, ParseErrorKind, ParseEventTypeError, UnknownEvent,
-    Unreadable, UnreadableAction, Unrecognized, Webhook,
+    Delivery, HandlerError, LenientId, ParseError, ParseErrorKind, ParseEventTypeError,
+    UnknownEvent, Unreadable, UnreadableAction, Unrecognized, Webhook,
 };
 
 /// The README's examples, compiled and run as doctests so that it stays true. They use the

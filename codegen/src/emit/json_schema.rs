@@ -70,7 +70,12 @@ fn type_schema(ty: &TypeDef) -> Schema {
             let mut properties = Map::new();
             let mut required = Vec::new();
             for field in &def.fields {
-                let mut schema = field_schema(&field.ty, field.nullable);
+                let mut schema = if field.lenient {
+                    // An id documented as a string that may arrive as a JSON integer.
+                    nullable_schema(json_schema!({ "type": ["string", "integer"] }), field.nullable)
+                } else {
+                    field_schema(&field.ty, field.nullable)
+                };
                 schema.insert("description".into(), json!(describe(&field.description)));
                 if field.sensitive {
                     // An annotation, not a constraint: tools that scrub logs can look for it.
@@ -115,17 +120,21 @@ fn field_schema(ty: &TypeRef, nullable: bool) -> Schema {
         }
         TypeRef::Named(name) => Schema::new_ref(format!("#/$defs/{name}")),
     };
+    nullable_schema(schema, nullable)
+}
+
+/// `schema`, or for a nullable field `schema` that also takes `null`.
+fn nullable_schema(mut schema: Schema, nullable: bool) -> Schema {
     if !nullable {
         return schema;
     }
-    match schema.get("type").and_then(Value::as_str) {
-        Some(kind) => {
-            let mut schema = schema.clone();
-            schema.insert("type".into(), json!([kind, "null"]));
-            schema
-        }
-        None => json_schema!({ "anyOf": [schema, { "type": "null" }] }),
-    }
+    let kinds = match schema.get("type") {
+        Some(Value::String(kind)) => vec![json!(kind), json!("null")],
+        Some(Value::Array(kinds)) => kinds.iter().cloned().chain([json!("null")]).collect(),
+        _ => return json_schema!({ "anyOf": [schema, { "type": "null" }] }),
+    };
+    schema.insert("type".into(), Value::Array(kinds));
+    schema
 }
 
 /// The delivery body: the envelope fields, and `data` checked by `event`.

@@ -12,6 +12,9 @@ use crate::model::{Catalogue, EnumDef, StructDef, Text, TypeDef, TypeKind, TypeR
 /// Enum values listed inline in a field table before it defers to the enum's own table.
 const INLINE_VALUES: usize = 12;
 
+/// The type cell of a `lenient` field (always a `String`, which may arrive as an integer).
+const LENIENT: &str = "String (또는 정수 · or an integer)";
+
 pub(crate) fn emit(catalogue: &Catalogue, files: &mut Files) {
     let mut out = String::new();
     // `fmt::Write` for `String` cannot fail.
@@ -88,7 +91,10 @@ fn write_reference(catalogue: &Catalogue, out: &mut String) -> std::fmt::Result 
          Enums are open: values not listed here are accepted and kept. \
          Fields marked as personal data (names, contacts, addresses, account, card and \
          registration numbers) print as `<redacted>` in the crate's `Debug` output; \
-         serialization writes them unchanged."
+         serialization writes them unchanged. \
+         A field typed `{LENIENT}` is an id StepPay documents as a string but may send as a JSON \
+         integer: the crate takes both (`LenientId`), reads them as text and writes each back in \
+         the form it came in."
     )?;
     for ty in ordered_types(catalogue) {
         writeln!(out)?;
@@ -162,7 +168,7 @@ fn write_struct(
             out,
             "| `{}` | {} | {} | {} | {} | {} | {} |",
             field.json_name,
-            type_cell(&field.ty),
+            if field.lenient { LENIENT.to_owned() } else { type_cell(&field.ty) },
             if field.nullable { "Yes" } else { "No" },
             if field.sensitive { "Yes" } else { "No" },
             cell(&field.description.ko),

@@ -4,7 +4,7 @@
 //! the output is valid Rust by construction and formatted the same on every machine.
 //!
 //! The generated code leans on a small hand-written runtime, `crate::runtime` (the serde codecs
-//! for decimals and date-times, `Unrecognized`, `UnknownEvent`, `Webhook`, and the
+//! for decimals and date-times, `LenientId`, `Unrecognized`, `UnknownEvent`, `Webhook`, and the
 //! `impl_open_enum!` macro), so that what is generated stays declarative.
 //!
 //! Every domain is a Cargo feature. An event is compiled under its domain's feature, a type under
@@ -359,6 +359,7 @@ enum Import {
     NaiveDateTime,
     Decimal,
     Serde,
+    LenientId,
     Unrecognized,
     Redacted,
     /// A type of another module: (module, type).
@@ -400,6 +401,7 @@ impl Uses {
                 Import::NaiveDateTime => out.extend(quote! { #cfg use chrono::NaiveDateTime; }),
                 Import::Decimal => out.extend(quote! { #cfg use rust_decimal::Decimal; }),
                 Import::Serde => out.extend(quote! { #cfg use serde::{Deserialize, Serialize}; }),
+                Import::LenientId => out.extend(quote! { #cfg use crate::runtime::LenientId; }),
                 Import::Unrecognized => {
                     out.extend(quote! { #cfg use crate::runtime::Unrecognized; })
                 }
@@ -446,8 +448,22 @@ fn struct_item(
         .iter()
         .map(|field| {
             let field_name = ident(&field.rust_name);
-            let field_ty = rust_type(catalogue, &field.ty, field.nullable, module, uses);
+            let field_ty = if field.lenient {
+                // Lowering allows `lenient` on `String` fields only.
+                uses.add(Import::LenientId);
+                optional(quote! { LenientId }, field.nullable)
+            } else {
+                rust_type(catalogue, &field.ty, field.nullable, module, uses)
+            };
             let mut paragraphs = note_paragraphs(field.note.as_ref(), None);
+            if field.lenient {
+                paragraphs.push(
+                    "**문자열 또는 정수 — String or integer:** StepPay may send this id as a JSON \
+                     string or a JSON integer; both read as text, and it is written back in the form \
+                     it came in."
+                        .to_owned(),
+                );
+            }
             if field.sensitive {
                 paragraphs
                     .push(format!("**개인정보 — Personal data:** `Debug` prints `{REDACTED}`."));
@@ -592,10 +608,15 @@ fn rust_type(
             quote! { #name }
         }
     };
+    optional(inner, nullable)
+}
+
+/// `Option<ty>` for a nullable field, else `ty`.
+fn optional(ty: TokenStream, nullable: bool) -> TokenStream {
     if nullable {
-        quote! { Option<#inner> }
+        quote! { Option<#ty> }
     } else {
-        inner
+        ty
     }
 }
 

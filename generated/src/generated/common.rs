@@ -49,6 +49,8 @@ pub struct Shipping {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// 국가 코드 — Country code
+    ///
+    /// **Note:** Not lenient. A String country code of letters (KR), which cannot be a JSON number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
 }

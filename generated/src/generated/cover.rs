@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
+use crate::runtime::LenientId;
 use crate::runtime::Unrecognized;
 
 /// 스텝커버 알림 — A StepCover notice (cover.* events)
@@ -14,19 +15,27 @@ use crate::runtime::Unrecognized;
 #[non_exhaustive]
 pub struct Cover {
     /// 커버 번호 — Cover id
+    ///
+    /// **Note:** Not lenient. A Long in the doc, StepPay's own cover number. Unlike the three ids after it, it is never the merchant's, and StepPay's own numbers are Longs in every schema.
     pub id: i64,
     /// 고객 번호 (커버만 사용하는 경우, 가맹점의 고객 번호) — Customer id (the merchant's own id when only Cover is used)
     ///
-    /// **Note:** A JSON string per the doc type, unlike the numeric customer ids of other schemas.
-    pub customer_id: String,
+    /// **Note:** Lenient. A String in the doc, unlike the Long customer ids of Order, Subscription and Invoice, and no delivery shows it. With Cover alone it is the merchant's own customer id, in whatever form the merchant gave it; otherwise presumably StepPay's numeric customer number.
+    ///
+    /// **문자열 또는 정수 — String or integer:** StepPay may send this id as a JSON string or a JSON integer; both read as text, and it is written back in the form it came in.
+    pub customer_id: LenientId,
     /// 주문 번호 (커버만 사용하는 경우, 가맹점의 주문 번호) — Order id (the merchant's own id when only Cover is used)
     ///
-    /// **Note:** A JSON string per the doc type, unlike Order.id (a number).
-    pub order_id: String,
+    /// **Note:** Lenient. A String in the doc, unlike Order.id (a Long), and no delivery shows it. With Cover alone it is the merchant's own order id; Payment.orderId, its counterpart, has third-party readers that take a string or a number.
+    ///
+    /// **문자열 또는 정수 — String or integer:** StepPay may send this id as a JSON string or a JSON integer; both read as text, and it is written back in the form it came in.
+    pub order_id: LenientId,
     /// 구독 번호 — Subscription id
     ///
-    /// **Note:** The doc's Korean description "가맹점의 주문 번호" (merchant's order id) is a copy-paste error. A JSON string per the doc type, unlike Subscription.subscriptionId (a number).
-    pub subscription_id: String,
+    /// **Note:** Lenient. A String in the doc, unlike Subscription.subscriptionId (a Long); like the other Cover ids it may be the merchant's own or StepPay's numeric one, and no delivery shows its form. The doc's Korean description "가맹점의 주문 번호" (merchant's order id) is a copy-paste error.
+    ///
+    /// **문자열 또는 정수 — String or integer:** StepPay may send this id as a JSON string or a JSON integer; both read as text, and it is written back in the form it came in.
+    pub subscription_id: LenientId,
     /// 다음 결제 일시 — Next payment time (set when the payment date changed)
     #[serde(
         default,

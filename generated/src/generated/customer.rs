@@ -18,6 +18,8 @@ use super::common::Shipping;
 #[non_exhaustive]
 pub struct Customer {
     /// 고객 번호 — Customer id
+    ///
+    /// **Note:** Not lenient. A Long in the doc, and a JSON integer (242443) in StepPay's create-customer response.
     pub id: i64,
     /// 고객 아이디 — Login id
     ///
@@ -43,6 +45,8 @@ pub struct Customer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping: Option<Shipping>,
     /// 고객 코드 — Customer code
+    ///
+    /// **Note:** Not lenient. A customer code like customer_75zcznodv in StepPay's examples, which no JSON number can hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// 고객 추가 데이터 — Custom fields keyed by custom-field key

@@ -20,6 +20,8 @@ use crate::runtime::codec::Redacted;
 #[non_exhaustive]
 pub struct Invoice {
     /// 청구서 번호 — Invoice id
+    ///
+    /// **Note:** Not lenient. A Long in the doc (nullable, as every Invoice field is) and StepPay's own invoice number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// 청구서 상태 (임시저장/발송 예약/발송/결제 완료/미납입/발송 실패) — Invoice status
@@ -65,12 +67,18 @@ pub struct Invoice {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memo_to_customer: Option<String>,
     /// 주문 아이디 — Order id
+    ///
+    /// **Note:** Not lenient. A Long in the doc, the same number as Order.id, unlike the String Payment.orderId that may be the merchant's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_id: Option<i64>,
     /// 주문 코드 — Order code
+    ///
+    /// **Note:** Not lenient. An order code like order_15XqwcM1f, never a number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_code: Option<String>,
     /// 고객 아이디 — Customer id
+    ///
+    /// **Note:** Not lenient. A Long in the doc, StepPay's own customer number as in Order and Subscription.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
 }

@@ -18,8 +18,12 @@ use super::common::{DateUnitType, OrderItemType, PriceOptionType, ProductType, S
 #[non_exhaustive]
 pub struct Order {
     /// 주문 번호 — Order id
+    ///
+    /// **Note:** Not lenient. A Long in the doc, and StepPay's order examples write the order number as a bare JSON integer (183682).
     pub id: i64,
     /// 주문 코드 — Order code
+    ///
+    /// **Note:** Not lenient. A code like order_15XqwcM1f, letters and all, so never a JSON number.
     pub code: String,
     /// 주문 유형 — Order type
     pub r#type: OrderType,
@@ -73,9 +77,13 @@ pub struct Order {
     )]
     pub purchase_deadline: Option<NaiveDateTime>,
     /// 결제 정보 조회용 idKey — Key for payment lookup
+    ///
+    /// **Note:** Not lenient. A String in the doc shaped as epoch milliseconds then letters and digits (1687155595516RTWz7FvxD98jr2ya in StepPay's create-order response), so never a JSON number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_key: Option<String>,
     /// 주문 고객 번호 — Customer id
+    ///
+    /// **Note:** Not lenient. A Long in the doc, StepPay's own customer number, which its create-customer response writes as a JSON integer. The String customer ids are Payment's and Cover's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// 주문 배송지 정보 — Shipping address
@@ -85,9 +93,13 @@ pub struct Order {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<OrderItem>>,
     /// 관련 구독 목록 — Related subscription ids
+    ///
+    /// **Note:** Subscription ids as a list of Longs, the numbers of Subscription.subscriptionId. Not lenient, as the flag is for single String ids, and no source shows these quoted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscriptions: Option<Vec<i64>>,
     /// 청구서 번호 — Invoice id
+    ///
+    /// **Note:** Not lenient. A Long in the doc, the same number as Invoice.id; no source shows it quoted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
 }
@@ -98,8 +110,12 @@ pub struct Order {
 #[non_exhaustive]
 pub struct OrderItem {
     /// 주문 항목 번호 — Order item id
+    ///
+    /// **Note:** Not lenient. A Long in the doc, and a JSON integer (208679) in StepPay's create-order response.
     pub id: i64,
     /// 주문 항목 코드 — Order item code
+    ///
+    /// **Note:** Not lenient. A code like order_item_ve2dE7xEm, never a number.
     pub code: String,
     /// 주문 항목 유형 — Item type
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -135,9 +151,13 @@ pub struct OrderItem {
     /// 수량 — Quantity
     pub quantity: i32,
     /// 가격 플랜 코드 — Price plan code
+    ///
+    /// **Note:** Not lenient. A price plan code like price_0V4zUJ5bv, never a number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_code: Option<String>,
     /// 상품 코드 — Product code
+    ///
+    /// **Note:** Not lenient. A product code like product_VQyHoGO8c, never a number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_code: Option<String>,
     /// 주문 시점의 상품 타입 — Product type at order time
@@ -155,6 +175,8 @@ pub struct OrderItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_product_option_label: Option<String>,
     /// 선택한 옵션 ID 목록 — Selected option ids
+    ///
+    /// **Note:** Option ids as a list of Longs (ProductOption.id). Not lenient, as lists never are, and no source shows these quoted.
     pub selected_product_option_ids: Vec<i64>,
     /// 주문 시점의 가격 플랜 이름 — Price plan name at order time
     ///
@@ -164,6 +186,8 @@ pub struct OrderItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount_name: Option<String>,
     /// 연관된 주문 항목 — Related order item (when type is DISCOUNT)
+    ///
+    /// **Note:** Not lenient. A Long in the doc, pointing at another item's id, itself a JSON integer in StepPay's examples.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub related_order_item_id: Option<i64>,
     /// 기본료 주문 항목인 경우 1회 또는 정기적 — For setup-fee items whether charged once or periodically
@@ -176,6 +200,8 @@ pub struct OrderItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimum_quantity: Option<i32>,
     /// 파생 주문 아이템의 부모(번들) 주문 아이템 코드 — Code of the parent (bundle) order item of a derived item
+    ///
+    /// **Note:** Not lenient. An order item code like order_item_ve2dE7xEm (null in StepPay's create-order response), never a number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_order_item_code: Option<String>,
 }

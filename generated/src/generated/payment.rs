@@ -7,6 +7,7 @@ use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::runtime::LenientId;
 use crate::runtime::Unrecognized;
 use crate::runtime::codec::Redacted;
 use super::common::PaymentGateway;
@@ -19,19 +20,27 @@ use super::common::PaymentGateway;
 #[non_exhaustive]
 pub struct Payment {
     /// 스텝페이 결제 번호 — StepPay payment id
+    ///
+    /// **Note:** Not lenient. A Long in the doc and a bare JSON integer in the real 2023-08-02 delivery. It is StepPay's own payment number, read as i64.
     pub payment_id: i64,
     /// 결제 정보 조회용 idKey — Key for payment lookup
+    ///
+    /// **Note:** Not lenient. A String in the doc and quoted in the 2023-08-02 delivery. Its shape, 13 digits of epoch milliseconds then 16 letters and digits (1687155595516RTWz7FvxD98jr2ya in StepPay's create-order response), can never be a JSON number.
     pub id_key: String,
     /// 주문 번호 (paymentOnly = true 일때는 가맹점의 주문 번호) — Order id (the merchant's own order id when paymentOnly is true)
     ///
-    /// **Note:** A JSON string, unlike Order.id (a number); the real 2023-08-02 delivery shows it quoted. When paymentOnly is true it is the merchant's own order id.
+    /// **Note:** Lenient. A String in the doc and quoted in the real 2023-08-02 delivery, unlike Order.id (a Long), but it may still come as a number. When paymentOnly is true it is the merchant's own order id, StepPay's legacy Self payment webhook writes orderId as a JSON integer, and a third-party receiver reads this field as a string or a number.
+    ///
+    /// **문자열 또는 정수 — String or integer:** StepPay may send this id as a JSON string or a JSON integer; both read as text, and it is written back in the form it came in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub order_id: Option<String>,
+    pub order_id: Option<LenientId>,
     /// 고객 번호 (paymentOnly = true 일때는 가맹점의 고객 번호) — Customer id (the merchant's own customer id when paymentOnly is true)
     ///
-    /// **Note:** A JSON string per the doc type (the 2023-08-02 delivery redacts its value); when paymentOnly is true it is the merchant's own customer id. The doc's Korean description begins "주문 번호" (order id), a copy-paste error.
+    /// **Note:** Lenient. A String in the doc, yet no delivery shows its form (the 2023-08-02 capture hides even whether it was quoted), while every other customerId StepPay documents (Order, Subscription, Invoice) is a Long. When paymentOnly is true it is the merchant's own customer id, and a third-party receiver reads it as a string or a number. The doc's Korean description begins "주문 번호" (order id), a copy-paste error.
+    ///
+    /// **문자열 또는 정수 — String or integer:** StepPay may send this id as a JSON string or a JSON integer; both read as text, and it is written back in the form it came in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<String>,
+    pub customer_id: Option<LenientId>,
     /// 결제자 정보 — Payer info
     ///
     /// **Note:** Added to the doc on 2023-10-20; absent from the 2023-08-02 delivery.
@@ -147,6 +156,8 @@ pub struct Cancel {
 #[non_exhaustive]
 pub struct VBank {
     /// 은행 코드 — Bank code
+    ///
+    /// **Note:** Not lenient. A String in the doc, and no StepPay source shows a value or hints that it is ever a number; a bank code may start with a zero, which an integer could not carry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank_code: Option<String>,
     /// 은행 명 — Bank name
@@ -209,7 +220,7 @@ pub struct NiceCms {
     pub account_holder_social_security_number: String,
     /// 은행 코드 — Bank code
     ///
-    /// **Note:** A plain String with a value list in the doc.
+    /// **Note:** A plain String with a value list in the doc. The values are letter codes (KDB, IBK, KAKAO_BANK, …), which cannot arrive as a number, so not lenient.
     pub bank_code: NiceCmsBankCode,
     /// 계좌 번호 — Account number
     ///

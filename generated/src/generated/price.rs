@@ -20,6 +20,8 @@ use super::common::{
 #[non_exhaustive]
 pub struct Price {
     /// 가격 코드 — Price plan code
+    ///
+    /// **Note:** Not lenient. The plan's key (the webhook Price has no id), a code like price_0V4zUJ5bv that no JSON number can hold.
     pub price_code: String,
     /// 가격 금액 — Amount
     #[serde(with = "crate::runtime::codec::decimal")]
@@ -89,6 +91,8 @@ pub struct Price {
 #[non_exhaustive]
 pub struct SetupOption {
     /// 기본료 번호 — Setup fee id
+    ///
+    /// **Note:** Not lenient. A Long in the doc; no StepPay example shows a value.
     pub id: i64,
     /// 기본료 이름 — Setup fee name
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -110,11 +114,15 @@ pub struct SetupOption {
 #[non_exhaustive]
 pub struct PriceOption {
     /// 옵션 번호 — Option id
+    ///
+    /// **Note:** Not lenient. A required int64 in the REST PriceOptionV1DTO this struct follows.
     pub id: i64,
     /// 옵션 이름 — Option name
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// 연관 상품 코드 — Related product code
+    ///
+    /// **Note:** Not lenient. A string in the REST PriceOptionV1DTO, a product code (product_…), never a number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_code: Option<String>,
     /// 옵션 타입 — Option type
@@ -123,6 +131,8 @@ pub struct PriceOption {
     /// 가격 — Price
     pub price: i64,
     /// 연관 가격플랜 코드 — Related price plan code
+    ///
+    /// **Note:** Not lenient. A string in the REST PriceOptionV1DTO, a price plan code (price_…), never a number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_code: Option<String>,
     /// 연관 가격플랜 이름 — Related price plan name
@@ -139,6 +149,8 @@ pub struct PriceOption {
 #[non_exhaustive]
 pub struct PriceAdditionalBilling {
     /// 추가 과금 번호 — Additional billing id
+    ///
+    /// **Note:** Not lenient. A Long in the doc; no StepPay example shows a value.
     pub id: i64,
     /// 추가 과금 유형 — Additional billing type
     pub r#type: AdditionalBillingType,
@@ -152,6 +164,8 @@ pub struct PriceAdditionalBilling {
 #[non_exhaustive]
 pub struct PriceAdditionalBillingRange {
     /// 추가 과금 범위 번호 — Range id
+    ///
+    /// **Note:** Not lenient. A nullable Long in the doc; no StepPay example shows a value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// 범위가 어디까지인지 — Upper bound of the range
@@ -224,9 +238,13 @@ pub struct Claim {
 #[non_exhaustive]
 pub struct PriceBundle {
     /// 상품 코드 — Product code
+    ///
+    /// **Note:** Not lenient. A product code like product_VQyHoGO8c, never a number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_code: Option<String>,
     /// 플랜 코드 — Price plan code
+    ///
+    /// **Note:** Not lenient. A price plan code like price_0V4zUJ5bv, never a number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_code: Option<String>,
 }

@@ -19,6 +19,8 @@ use super::price::Price;
 #[non_exhaustive]
 pub struct Product {
     /// 상품 코드 — Product code
+    ///
+    /// **Note:** Not lenient. The product's key (the webhook Product has no id), a code like product_VQyHoGO8c that no JSON number can hold.
     pub code: String,
     /// 상품 타입 — Product type
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,6 +88,8 @@ pub struct Product {
 #[non_exhaustive]
 pub struct ProductOptionGroup {
     /// 옵션 그룹 번호 — Option group id
+    ///
+    /// **Note:** Not lenient. A Long in the doc; no source shows it quoted.
     pub id: i64,
     /// 옵션 그룹 이름 — Option group name
     pub name: String,
@@ -99,6 +103,8 @@ pub struct ProductOptionGroup {
 #[non_exhaustive]
 pub struct ProductOption {
     /// 옵션 번호 — Option id
+    ///
+    /// **Note:** Not lenient. A Long in the doc, the number that order and subscription items list in selectedProductOptionIds as Longs.
     pub id: i64,
     /// 옵션 이름 — Option name
     pub name: String,
@@ -116,6 +122,8 @@ pub struct ProductOption {
 #[non_exhaustive]
 pub struct ProductCategory {
     /// 카테고리 번호 — Category id
+    ///
+    /// **Note:** Not lenient. A Long in the doc; no StepPay example shows a value.
     pub category_id: i64,
     /// 카테고리 이름 — Category name
     pub name: String,

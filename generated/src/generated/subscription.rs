@@ -21,6 +21,8 @@ use super::common::{
 #[non_exhaustive]
 pub struct Subscription {
     /// 구독 번호 — Subscription id
+    ///
+    /// **Note:** Not lenient. A Long in the doc, StepPay's own subscription number. Cover.subscriptionId, which may be the merchant's, is the String one.
     pub subscription_id: i64,
     /// 구독 상태 — Subscription status
     pub status: SubscriptionStatus,
@@ -72,15 +74,21 @@ pub struct Subscription {
     )]
     pub paused_date_time: Option<NaiveDateTime>,
     /// 구독 생성한 주문 번호 — Id of the order that created the subscription
+    ///
+    /// **Note:** Not lenient. A Long in the doc, the number of Order.id (a JSON integer in StepPay's order examples), unlike Payment.orderId.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_id: Option<i64>,
     /// 구독 생성한 주문 코드 — Code of the order that created the subscription
+    ///
+    /// **Note:** Not lenient. An order code like order_15XqwcM1f, never a number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_code: Option<String>,
     /// 구독 항목 목록 — Subscription items
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<SubscriptionItem>>,
     /// 고객 번호 — Customer id
+    ///
+    /// **Note:** Not lenient. A Long in the doc, StepPay's own customer number (a JSON integer in its create-customer response).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// 구독 주기 타입 — Billing interval unit
@@ -135,6 +143,8 @@ impl fmt::Debug for SubscriptionPaymentMethod {
 #[non_exhaustive]
 pub struct SubscriptionItem {
     /// 구독 항목 번호 — Subscription item id
+    ///
+    /// **Note:** Not lenient. A Long in the doc; StepPay's own Usage example refers to it with a bare JSON integer.
     pub subscription_item_id: i64,
     /// 상품명 — Product name
     pub product_name: String,
@@ -142,6 +152,8 @@ pub struct SubscriptionItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub featured_image_url: Option<String>,
     /// 선택한 옵션 번호 목록 — Selected option ids
+    ///
+    /// **Note:** Option ids as a list of Longs, as on OrderItem. Not lenient, as lists never are, and no source shows these quoted.
     pub selected_product_option_ids: Vec<i64>,
     /// 가격 — Price
     #[serde(with = "crate::runtime::codec::decimal")]
@@ -156,9 +168,13 @@ pub struct SubscriptionItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maximum_purchase_quantity: Option<i32>,
     /// 상품 코드 — Product code
+    ///
+    /// **Note:** Not lenient. A product code like product_VQyHoGO8c, never a number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_code: Option<String>,
     /// 가격 플랜 코드 — Price plan code
+    ///
+    /// **Note:** Not lenient. A price plan code like price_0V4zUJ5bv, never a number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_code: Option<String>,
     /// 항목 유형 — Item type
@@ -170,7 +186,7 @@ pub struct SubscriptionItem {
     pub price_type: PriceType,
     /// 선택된 옵션 번호 — Selected option ids
     ///
-    /// **Note:** Documented with the same meaning as selectedProductOptionIds; the doc does not say how the two differ.
+    /// **Note:** Documented with the same meaning as selectedProductOptionIds; the doc does not say how the two differ. Also a list of Longs, so not lenient.
     pub selected_options: Vec<i64>,
 }
 

@@ -14,8 +14,12 @@ use crate::runtime::Unrecognized;
 #[non_exhaustive]
 pub struct Usage {
     /// 사용량 번호 — Usage id
+    ///
+    /// **Note:** Not lenient. A Long in the doc and a bare JSON integer (1) in StepPay's own example of this payload.
     pub id: i64,
     /// 구독 항목 번호 — Subscription item id
+    ///
+    /// **Note:** Not lenient. A Long in the doc and a JSON integer in StepPay's own example of this payload, as SubscriptionItem.subscriptionItemId is.
     pub subscription_item_id: i64,
     /// 마지막 누적 Quota (후불일 경우 null) — Last accumulated quota (null when postpaid)
     ///
@@ -36,6 +40,8 @@ pub struct Usage {
 #[non_exhaustive]
 pub struct RecordQuota {
     /// 사용량 기록 번호 — Usage record id
+    ///
+    /// **Note:** Not lenient. A Long in the doc; StepPay's own example numbers its two records 1 and 2, as JSON integers.
     pub id: i64,
     /// Quota 증감량 — Quota delta
     ///

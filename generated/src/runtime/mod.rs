@@ -10,12 +10,14 @@
 #[cfg_attr(not(feature = "default"), allow(dead_code))]
 pub(crate) mod codec;
 mod delivery;
+mod lenient_id;
 #[cfg_attr(not(feature = "default"), allow(dead_code, unused_macros))]
 mod open_enum;
 mod unknown;
 mod webhook;
 
 pub use self::delivery::{Delivery, Unreadable, UnreadableAction};
+pub use self::lenient_id::LenientId;
 pub use self::open_enum::Unrecognized;
 #[cfg_attr(not(feature = "default"), allow(unused_imports))]
 pub(crate) use self::open_enum::impl_open_enum;

@@ -54,6 +54,13 @@ fn the_schemas_reject_what_the_crate_rejects() {
     wrong_type["data"]["paidAmount"] = json!("1000");
     assert!(!errors(&envelope, &wrong_type).is_empty());
 
+    // A lenient id takes a string or an integer, and nothing else.
+    let mut lenient = body.clone();
+    lenient["data"]["customerId"] = json!(12345);
+    assert_eq!(errors(&envelope, &lenient), Vec::<String>::new());
+    lenient["data"]["customerId"] = json!(12345.5);
+    assert!(!errors(&envelope, &lenient).is_empty());
+
     let mut missing = body.clone();
     missing["data"].as_object_mut().expect("object").remove("idKey");
     assert!(!errors(&envelope, &missing).is_empty());

@@ -6,6 +6,7 @@ mod dispatch;
 mod examples;
 mod json_schema;
 mod key_order;
+mod lenient_ids;
 mod parse;
 #[cfg(feature = "axum")]
 mod receive;

@@ -1,6 +1,8 @@
 //! Compiles the expected output of codegen's `mini` fixture against the real runtime of
 //! `steppay-webhooks`, so a snapshot that is not valid Rust (or that the runtime cannot serve)
-//! fails the build, and clippy reads it like the real generated code.
+//! fails the build, and clippy reads it like the real generated code. Its tests (`tests/`) parse
+//! deliveries through that code where only the fixture has the case, such as a lenient id that is
+//! also personal data.
 //!
 //! The module layout mirrors `steppay-webhooks`: `runtime` and `key` (hand-written, shared by path) and
 //! `generated` (the fixture's expected output).
