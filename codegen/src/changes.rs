@@ -255,10 +255,11 @@ impl Changes {
                     },
                 )
             };
+            let what = format!("deviation from StepPay's page {}", verb(deviations));
             self.push(
                 Class::Documentation,
                 location,
-                "deviation from StepPay's page changed",
+                &what,
                 (show(deviations.0), show(deviations.1)),
             );
         }
@@ -273,12 +274,8 @@ impl Changes {
     ) {
         if old != new {
             let show = |t: Option<&String>| t.map_or_else(|| DASH.to_owned(), Clone::clone);
-            self.push(
-                Class::Documentation,
-                location,
-                &format!("{what} changed"),
-                (show(old), show(new)),
-            );
+            let what = format!("{what} {}", verb((old, new)));
+            self.push(Class::Documentation, location, &what, (show(old), show(new)));
         }
     }
 
@@ -553,6 +550,15 @@ impl Changes {
                 (DASH.to_owned(), value(owner, new)),
             );
         }
+    }
+}
+
+/// `added`, `removed` or `changed`, for an optional text or record.
+fn verb<T>(pair: (Option<T>, Option<T>)) -> &'static str {
+    match pair {
+        (None, Some(_)) => "added",
+        (Some(_), None) => "removed",
+        _ => "changed",
     }
 }
 

@@ -176,10 +176,14 @@ impl Lowerer {
         yaml: Option<&DeviationYaml>,
     ) -> Option<Deviation> {
         let yaml = yaml?;
-        let location = file.locate_key(scope, "deviation");
-        let error = |message: String, hint: String| {
-            Diagnostic::new(location.clone(), message).with_hint(hint)
+        // Each mistake points at its key: `page:`, `reason:` or `evidence:` of this deviation.
+        let at = |key: &str| {
+            let mut within = scope.to_vec();
+            within.push(("deviation", ""));
+            file.locate_key(&within, key)
         };
+        let error =
+            |message: String, hint: String| Diagnostic::new(at("page"), message).with_hint(hint);
         let allowed_keys = quoted(allowed);
         let mut found = Vec::new();
         let given = [
@@ -234,20 +238,21 @@ impl Lowerer {
         }
         for (key, text) in [("reason", &yaml.reason), ("evidence", &yaml.evidence)] {
             if text.trim().is_empty() {
-                found.push(error(
-                    format!("empty `{key}` in the deviation of {what}"),
-                    "say why the catalogue departs from StepPay's page, and what shows it"
-                        .to_owned(),
-                ));
+                found.push(
+                    Diagnostic::new(at(key), format!("empty `{key}` in the deviation of {what}"))
+                        .with_hint(
+                            "say why the catalogue departs from StepPay's page, and what shows it",
+                        ),
+                );
             }
         }
         for token in yaml.evidence.split_whitespace() {
             let path = token.trim_start_matches('(').trim_end_matches([',', ';', '.', ')']);
             if path.starts_with(EXAMPLES_DIR) && !self.examples.contains(path) {
-                found.push(error(
-                    format!("the deviation of {what} cites `{path}`, which is not an example delivery of the catalogue"),
-                    "name a file under schema/examples/, or describe the evidence in words".to_owned(),
-                ));
+                found.push(
+                    Diagnostic::new(at("evidence"), format!("the deviation of {what} cites `{path}`, which is not an example delivery of the catalogue"))
+                        .with_hint("name a file under schema/examples/, or describe the evidence in words"),
+                );
             }
         }
         found.into_iter().for_each(|d| self.error(d));

@@ -262,7 +262,7 @@ fn rules() -> Vec<Rule> {
                 "        description: { ko: 환불 금액, en: Refunded amount }\n",
                 "        description: { ko: 환불 금액, en: Refunded amount }\n        deviation:\n          page: { nullable: false }\n          reason: Absent from uncharged deliveries.\n          evidence: a captured delivery\n",
             )],
-            (Documentation, "Charge.refunded", "deviation from StepPay's page changed"),
+            (Documentation, "Charge.refunded", "deviation from StepPay's page added"),
             Bump::Patch,
         ),
         rule(

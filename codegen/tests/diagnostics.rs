@@ -45,6 +45,7 @@ const KINDS: &[&str] = &[
     "many-meaning-errors",
     "empty-events",
     "missing-types-folder",
+    "deviation-mistakes",
 ];
 
 fn corpus() -> PathBuf {
