@@ -239,24 +239,14 @@ impl Comparison<'_> {
                 page_domain.events.iter().filter_map(|e| e.event_type.split('.').next()).collect();
             for domain in catalogue.domains.iter().filter(|d| ids.contains(d.id.as_str())) {
                 if domain.name.ko != page_domain.name {
-                    self.push(
-                        Finding {
-                            kind: FindingKind::DomainName,
-                            subject: format!("domain {}", domain.id),
-                            names: (&domain.name).into(),
-                            page: format!("name: {}", page_domain.name),
-                            catalogue: format!("name: {}", domain.name.ko),
-                            page_at: at(page_domain.line),
-                            place: format!("{EVENTS_FILE}, `domains:`"),
-                            snippet: format!(
-                                "- id: {}\n  name: {{ ko: {}, en: {} }}\n",
-                                domain.id,
-                                yaml_text(&page_domain.name),
-                                yaml_text(&domain.name.en)
-                            ),
-                        },
-                        None,
+                    let finding = renamed(
+                        (FindingKind::DomainName, format!("domain {}", domain.id)),
+                        &domain.name,
+                        &page_domain.name,
+                        at(page_domain.line),
+                        ("`domains:`", format!("- id: {}", domain.id)),
                     );
+                    self.push(finding, None);
                 }
             }
         }
@@ -306,24 +296,17 @@ impl Comparison<'_> {
                 continue;
             };
             if event.name.ko != page_event.name {
-                self.push(
-                    Finding {
-                        kind: FindingKind::EventName,
-                        subject: event.event_type.clone(),
-                        names: (&event.name).into(),
-                        page: format!("name: {}", page_event.name),
-                        catalogue: format!("name: {}", event.name.ko),
-                        page_at: at(page_event.line),
-                        place: format!("{EVENTS_FILE}, event `{}`", event.event_type),
-                        snippet: format!(
-                            "- type: {}\n  name: {{ ko: {}, en: {} }}\n",
-                            event.event_type,
-                            yaml_text(&page_event.name),
-                            yaml_text(&event.name.en)
-                        ),
-                    },
-                    None,
+                let finding = renamed(
+                    (FindingKind::EventName, event.event_type.clone()),
+                    &event.name,
+                    &page_event.name,
+                    at(page_event.line),
+                    (
+                        &format!("event `{}`", event.event_type),
+                        format!("- type: {}", event.event_type),
+                    ),
                 );
+                self.push(finding, None);
             }
             if event.schema != page_event.schema {
                 self.push(
@@ -858,6 +841,30 @@ fn deviations(catalogue: &Catalogue) -> Vec<Recorded<'_>> {
         }
     }
     out
+}
+
+/// A Korean name that differs from the page's: the entry (`- id: order`) with the page's name.
+fn renamed(
+    (kind, subject): (FindingKind, String),
+    names: &Text,
+    page_name: &str,
+    page_at: String,
+    (entry, key_line): (&str, String),
+) -> Finding {
+    Finding {
+        kind,
+        subject,
+        names: names.into(),
+        page: format!("name: {page_name}"),
+        catalogue: format!("name: {}", names.ko),
+        page_at,
+        place: format!("{EVENTS_FILE}, {entry}"),
+        snippet: format!(
+            "{key_line}\n  name: {{ ko: {}, en: {} }}\n",
+            yaml_text(page_name),
+            yaml_text(&names.en)
+        ),
+    }
 }
 
 /// A field entry for `schema/types/*.yaml`, from a page row.

@@ -140,14 +140,68 @@ impl fmt::Display for PageError {
 
 impl std::error::Error for PageError {}
 
-const EVENT_COLUMNS: [&[&str]; 3] =
-    [&["이벤트", "event"], &["이벤트 타입", "event type"], &["schema"]];
-const FIELD_COLUMNS: [&[&str]; 4] = [
-    &["변수명", "field name", "field"],
-    &["타입", "type"],
-    &["설명", "description"],
-    &["nullable"],
-];
+/// The table layout each page has: its columns (each by the names it may go by), what its rows
+/// are, and how to say so.
+struct Layout<const N: usize> {
+    columns: [&'static [&'static str]; N],
+    rows: &'static str,
+    page: &'static str,
+    header: &'static str,
+}
+
+const EVENT_TABLE: Layout<3> = Layout {
+    columns: [&["이벤트", "event"], &["이벤트 타입", "event type"], &["schema"]],
+    rows: "events",
+    page: "Webhook-Events",
+    header: "이벤트 | 이벤트 타입 | Schema",
+};
+
+const FIELD_TABLE: Layout<4> = Layout {
+    columns: [
+        &["변수명", "field name", "field"],
+        &["타입", "type"],
+        &["설명", "description"],
+        &["nullable"],
+    ],
+    rows: "a schema's fields",
+    page: "Webhook-Schema",
+    header: "변수명 | 타입 | 설명 | Nullable (or Field Name | Type | Description | Nullable)",
+};
+
+impl PageError {
+    fn at(path: &str, line: usize, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self { path: path.to_owned(), line, message: message.into(), hint: hint.into() }
+    }
+}
+
+/// Where `table`'s columns of `layout` are, or why it is not such a table; a table of the other
+/// page's layout means the pages were given the wrong way round.
+fn columns_of<const N: usize, const M: usize>(
+    path: &str,
+    table: &Table,
+    layout: &Layout<N>,
+    other: &Layout<M>,
+) -> Result<[usize; N], PageError> {
+    if table.columns(&other.columns).is_some() {
+        return Err(PageError::at(
+            path,
+            table.line,
+            format!("this table lists {}, not {}", other.rows, layout.rows),
+            format!(
+                "this looks like the {} page; give the Webhook-Events page first, then the Webhook-Schema page",
+                other.page
+            ),
+        ));
+    }
+    table.columns(&layout.columns).ok_or_else(|| {
+        PageError::at(
+            path,
+            table.line,
+            format!("a table of {} with unexpected columns: {}", layout.rows, table.header_names()),
+            format!("the {} page's tables have the columns {}", layout.page, layout.header),
+        )
+    })
+}
 
 impl EventsPage {
     /// Reads StepPay's Webhook-Events page.
@@ -157,12 +211,7 @@ impl EventsPage {
     /// The first place where the page is not a `###` section per domain, each with a table of
     /// 이벤트 · 이벤트 타입 · Schema.
     pub fn parse(path: &str, text: &str) -> Result<Self, PageError> {
-        let error = |line, message: String, hint: &str| PageError {
-            path: path.to_owned(),
-            line,
-            message,
-            hint: hint.to_owned(),
-        };
+        let error = |line, message: String, hint: &str| PageError::at(path, line, message, hint);
         let mut domains: Vec<PageDomain> = Vec::new();
         let mut open: Option<PageDomain> = None;
         for block in blocks(text) {
@@ -177,23 +226,7 @@ impl EventsPage {
                 }
                 Block::Strong { .. } => {}
                 Block::Table(table) => {
-                    if table.matches(&FIELD_COLUMNS) {
-                        return Err(error(
-                            table.line,
-                            "this table lists a schema's fields, not events".to_owned(),
-                            "this looks like the Webhook-Schema page; give the Webhook-Events page first, then the Webhook-Schema page",
-                        ));
-                    }
-                    let Some(columns) = table.columns(&EVENT_COLUMNS) else {
-                        return Err(error(
-                            table.line,
-                            format!(
-                                "an events table with unexpected columns: {}",
-                                table.header_names()
-                            ),
-                            "the Webhook-Events page has one table per domain with the columns 이벤트 | 이벤트 타입 | Schema",
-                        ));
-                    };
+                    let columns = columns_of(path, &table, &EVENT_TABLE, &FIELD_TABLE)?;
                     let Some(domain) = open.as_mut() else {
                         return Err(error(
                             table.line,
@@ -252,12 +285,7 @@ fn event_row(
     row: &Row,
     [name, ty, schema]: [usize; 3],
 ) -> Result<PageEvent, PageError> {
-    let error = |message: String, hint: &str| PageError {
-        path: path.to_owned(),
-        line: row.line,
-        message,
-        hint: hint.to_owned(),
-    };
+    let error = |message: String, hint: &str| PageError::at(path, row.line, message, hint);
     let cell = |at: usize| row.cells.get(at).cloned().unwrap_or_default();
     let (name, event_type, schema) = (cell(name), cell(ty), cell(schema));
     let name = name.text.trim().to_owned();
@@ -303,12 +331,7 @@ impl SchemaPage {
     /// (the section's name, or a bold name before it) with the columns 변수명 · 타입 · 설명 ·
     /// Nullable, and every type and nullability readable.
     pub fn parse(path: &str, text: &str) -> Result<Self, PageError> {
-        let error = |line, message: String, hint: &str| PageError {
-            path: path.to_owned(),
-            line,
-            message,
-            hint: hint.to_owned(),
-        };
+        let error = |line, message: String, hint: &str| PageError::at(path, line, message, hint);
         let mut tables: Vec<PageTable> = Vec::new();
         let mut section: Option<(String, usize)> = None;
         // The first bold text since the last heading or table: the label of the next table.
@@ -325,23 +348,7 @@ impl SchemaPage {
                     label.get_or_insert(strong);
                 }
                 Block::Table(table) => {
-                    if table.matches(&EVENT_COLUMNS) {
-                        return Err(error(
-                            table.line,
-                            "this table lists events, not a schema's fields".to_owned(),
-                            "this looks like the Webhook-Events page; give the Webhook-Events page first, then the Webhook-Schema page",
-                        ));
-                    }
-                    let Some(columns) = table.columns(&FIELD_COLUMNS) else {
-                        return Err(error(
-                            table.line,
-                            format!(
-                                "a field table with unexpected columns: {}",
-                                table.header_names()
-                            ),
-                            "the Webhook-Schema page's tables have the columns 변수명 | 타입 | 설명 | Nullable (or Field Name | Type | Description | Nullable)",
-                        ));
-                    };
+                    let columns = columns_of(path, &table, &FIELD_TABLE, &EVENT_TABLE)?;
                     let Some((section_name, _)) = &section else {
                         return Err(error(
                             table.line,
@@ -415,12 +422,7 @@ fn field_row(
     row: &Row,
     [name, ty, description, nullable]: [usize; 4],
 ) -> Result<PageField, PageError> {
-    let error = |message: String, hint: &str| PageError {
-        path: path.to_owned(),
-        line: row.line,
-        message,
-        hint: hint.to_owned(),
-    };
+    let error = |message: String, hint: &str| PageError::at(path, row.line, message, hint);
     let cell = |at: usize| row.cells.get(at).map(|c| c.text.clone()).unwrap_or_default();
     let name = cell(name).trim().to_owned();
     if !is_identifier(&name) {
@@ -564,10 +566,6 @@ impl Table {
             })?;
         }
         Some(found)
-    }
-
-    fn matches<const N: usize>(&self, expected: &[&[&str]; N]) -> bool {
-        self.columns(expected).is_some()
     }
 }
 
