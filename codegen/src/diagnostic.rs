@@ -70,14 +70,18 @@ impl Diagnostics {
         &self.items
     }
 
+    /// Sorts by position; a mistake about a whole file or folder (line 0) comes first, since it
+    /// usually explains the others.
     pub(crate) fn finish(mut self) -> Self {
         self.items.sort_by(|a, b| {
-            (&a.location.path, a.location.line, a.location.column, &a.message).cmp(&(
-                &b.location.path,
-                b.location.line,
-                b.location.column,
-                &b.message,
-            ))
+            (a.location.line > 0, &a.location.path, a.location.line, a.location.column, &a.message)
+                .cmp(&(
+                    b.location.line > 0,
+                    &b.location.path,
+                    b.location.line,
+                    b.location.column,
+                    &b.message,
+                ))
         });
         self.items.dedup();
         self
@@ -99,7 +103,7 @@ impl fmt::Display for Diagnostics {
             }
             let Location { path, line, column } = &item.location;
             writeln!(f, "error: {}", item.message)?;
-            writeln!(f, "  --> {path}:{line}:{column}")?;
+            writeln!(f, "  --> {}", item.location)?;
             let text = self
                 .sources
                 .iter()

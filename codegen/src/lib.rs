@@ -15,16 +15,23 @@
 //!    example delivery against it.
 //! 3. One emitter per output reads the catalogue.
 //!
+//! Two analyses of the catalogue serve the maintainer: [`drift`] compares it with StepPay's own
+//! pages (read by [`pages`]) and [`changes`] classes the changes between two catalogues for the
+//! crate's users. Each returns a report value, rendered separately.
+//!
 //! This crate does no I/O: [`generate`] takes the texts and returns the files or every mistake
 //! it found, as [`Diagnostics`]. Only `xtask` reads and writes the disk. Output is deterministic:
 //! ordered maps, stable order, LF line endings, no timestamps or machine paths.
 
+pub mod changes;
 mod diagnostic;
+pub mod drift;
 mod emit;
 mod examples;
 mod lower;
 mod model;
 mod names;
+pub mod pages;
 mod source;
 mod yaml;
 
@@ -33,8 +40,8 @@ use std::collections::BTreeMap;
 pub use crate::diagnostic::{Diagnostic, Diagnostics};
 pub use crate::emit::{MANIFEST, OWNED_DIRS, REGENERATE, SpliceError, splice_features};
 pub use crate::model::{
-    Catalogue, Domain, DomainSet, EnumDef, EnumValue, EventDef, FieldDef, StructDef, Text, TypeDef,
-    TypeKind, TypeRef,
+    Catalogue, Deviation, Domain, DomainSet, EnumDef, EnumValue, EventDef, FieldDef, FieldFlag,
+    FlagEffect, PageSays, StructDef, Text, TypeDef, TypeKind, TypeRef,
 };
 pub use crate::source::{Location, SourceFile};
 

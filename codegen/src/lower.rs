@@ -8,14 +8,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::Input;
 use crate::diagnostic::{Diagnostic, Diagnostics, closest};
 use crate::model::{
-    Catalogue, Domain, EnumDef, EnumValue, EventDef, FieldDef, StructDef, Text, TypeDef, TypeKind,
-    TypeRef,
+    Catalogue, Deviation, Domain, EnumDef, EnumValue, EventDef, FieldDef, PageSays, StructDef,
+    Text, TypeDef, TypeKind, TypeRef,
 };
 use crate::names::{
     escape_keyword, is_identifier, is_keyword, is_unraw_keyword, pascal_case, snake_case,
 };
 use crate::source::{Location, SourceFile};
-use crate::yaml::{self, EventsFile, TextYaml, TypesFile};
+use crate::yaml::{self, DeviationYaml, EventsFile, TextYaml, TypesFile};
 
 /// The crate's own type names, which a catalogue type must not take.
 const CRATE_TYPE_NAMES: &[&str] = &[
@@ -73,6 +73,12 @@ const UNKNOWN_EVENT_METHOD: &str = "unknown_event";
 
 const SCALARS: &[&str] = &["Long", "Int", "Decimal", "Boolean", "String", "LocalDateTime"];
 
+/// The folder of the types files, as named in messages.
+const TYPES_DIR: &str = "schema/types/";
+
+/// The folder of the example deliveries.
+const EXAMPLES_DIR: &str = "schema/examples/";
+
 pub(crate) fn lower(input: &Input) -> Result<Catalogue, Diagnostics> {
     let sources: Vec<&SourceFile> = std::iter::once(&input.events).chain(&input.types).collect();
     let mut diagnostics = Diagnostics::new(&sources);
@@ -92,7 +98,23 @@ pub(crate) fn lower(input: &Input) -> Result<Catalogue, Diagnostics> {
         return Err(diagnostics.finish());
     }
 
-    let mut lowerer = Lowerer { diagnostics, type_kinds: BTreeMap::new() };
+    let examples = input.examples.iter().map(|e| e.path.clone()).collect();
+    let mut lowerer = Lowerer { diagnostics, type_kinds: BTreeMap::new(), examples };
+    // Two mistakes leave nothing else worth checking against them: say so first, at the file
+    // (or folder), rather than once per event or example that they break.
+    if events.events.is_empty() {
+        let what = if events.domains.is_empty() { "no domains and no events" } else { "no events" };
+        lowerer.error(
+            Diagnostic::new(input.events.start(), format!("`{}` declares {what}", input.events.path))
+                .with_hint("it lists StepPay's domains under `domains:` and its event types under `events:`; schema/README.md shows the format"),
+        );
+    }
+    if input.types.is_empty() {
+        lowerer.error(
+            Diagnostic::new(Location::folder(TYPES_DIR), format!("`{TYPES_DIR}` holds no types files"))
+                .with_hint("it holds one `*.yaml` file per Rust module, each with the `structs:` and `enums:` that the events' schemas name; schema/README.md shows the format"),
+        );
+    }
     let types = lowerer.types(&types_files);
     let domains = lowerer.domains(&input.events, &events);
     let events = lowerer.events(&input.events, &events, &domains);
@@ -108,7 +130,15 @@ struct Lowerer {
     diagnostics: Diagnostics,
     /// Every declared type name and whether it is a struct.
     type_kinds: BTreeMap<String, bool>,
+    /// The paths of the example deliveries, which a deviation may cite as its evidence.
+    examples: BTreeSet<String>,
 }
+
+/// The `page:` keys of a deviation on each kind of entry.
+const EVENT_PAGE_KEYS: &[&str] = &["schema", "listed"];
+const STRUCT_PAGE_KEYS: &[&str] = &["listed"];
+const FIELD_PAGE_KEYS: &[&str] = &["type", "nullable", "listed"];
+const VALUE_PAGE_KEYS: &[&str] = &["listed"];
 
 impl Lowerer {
     fn error(&mut self, diagnostic: Diagnostic) {
@@ -134,6 +164,105 @@ impl Lowerer {
             }
         }
         Text { ko: text.ko.trim().to_owned(), en: text.en.trim().to_owned() }
+    }
+
+    /// Checks the `deviation:` of the entry at `scope`, which is `what`; `allowed` are the
+    /// `page:` keys that apply to that kind of entry. `catalogue` is what the catalogue itself
+    /// says for each aspect a deviation may record, so that one which agrees is refused.
+    fn deviation(
+        &mut self,
+        file: &SourceFile,
+        scope: &[(&str, &str)],
+        (what, allowed): (&str, &[&str]),
+        catalogue: &[PageSays],
+        yaml: Option<&DeviationYaml>,
+    ) -> Option<Deviation> {
+        let yaml = yaml?;
+        // Each mistake points at its key: `page:`, `reason:` or `evidence:` of this deviation.
+        let at = |key: &str| {
+            let mut within = scope.to_vec();
+            within.push(("deviation", ""));
+            file.locate_key(&within, key)
+        };
+        let error =
+            |message: String, hint: String| Diagnostic::new(at("page"), message).with_hint(hint);
+        let allowed_keys = quoted(allowed);
+        let mut found = Vec::new();
+        let given = [
+            ("listed", yaml.page.listed.is_some()),
+            ("schema", yaml.page.schema.is_some()),
+            ("type", yaml.page.ty.is_some()),
+            ("nullable", yaml.page.nullable.is_some()),
+        ];
+        for (key, _) in given.iter().filter(|(key, given)| *given && !allowed.contains(key)) {
+            found.push(error(
+                format!("the deviation of {what} records `page: {{ {key}: … }}`, which does not apply to it"),
+                format!("here `page:` takes {allowed_keys}"),
+            ));
+        }
+        let mut page = Vec::new();
+        match yaml.page.listed {
+            Some(true) => found.push(error(
+                format!("the deviation of {what} records `listed: true`, which says nothing"),
+                "write `listed: false` where StepPay's page does not list the entry".to_owned(),
+            )),
+            Some(false) => page.push(PageSays::NotListed),
+            None => {}
+        }
+        if let Some(schema) = &yaml.page.schema {
+            page.push(PageSays::Schema(schema.trim().to_owned()));
+        }
+        if let Some(ty) = &yaml.page.ty {
+            // The page's type may name a type the catalogue lacks (`PriceSchema`); only the
+            // syntax is checked.
+            match parse_type(ty) {
+                Ok(ty) => page.push(PageSays::Type(ty.to_string())),
+                Err(message) => found.push(error(
+                    format!("the deviation of {what}: {message}"),
+                    "write the page's type as the catalogue would, e.g. `String` or `List<PriceSchema>`".to_owned(),
+                )),
+            }
+        }
+        if let Some(nullable) = yaml.page.nullable {
+            page.push(PageSays::Nullable(nullable));
+        }
+        if page.is_empty() && found.is_empty() {
+            found.push(error(
+                format!("the deviation of {what} records nothing that StepPay's page says"),
+                format!("give `page:` one of {allowed_keys}"),
+            ));
+        }
+        for claim in page.iter().filter(|claim| catalogue.contains(claim)) {
+            found.push(error(
+                format!("the deviation of {what} records `{claim}`, which is what the catalogue says too"),
+                "a deviation records where StepPay's page differs from the catalogue; remove it".to_owned(),
+            ));
+        }
+        for (key, text) in [("reason", &yaml.reason), ("evidence", &yaml.evidence)] {
+            if text.trim().is_empty() {
+                found.push(
+                    Diagnostic::new(at(key), format!("empty `{key}` in the deviation of {what}"))
+                        .with_hint(
+                            "say why the catalogue departs from StepPay's page, and what shows it",
+                        ),
+                );
+            }
+        }
+        for token in yaml.evidence.split_whitespace() {
+            let path = token.trim_start_matches('(').trim_end_matches([',', ';', '.', ')']);
+            if path.starts_with(EXAMPLES_DIR) && !self.examples.contains(path) {
+                found.push(
+                    Diagnostic::new(at("evidence"), format!("the deviation of {what} cites `{path}`, which is not an example delivery of the catalogue"))
+                        .with_hint("name a file under schema/examples/, or describe the evidence in words"),
+                );
+            }
+        }
+        found.into_iter().for_each(|d| self.error(d));
+        Some(Deviation {
+            page,
+            reason: yaml.reason.trim().to_owned(),
+            evidence: yaml.evidence.trim().to_owned(),
+        })
     }
 
     fn domains(&mut self, file: &SourceFile, yaml: &EventsFile) -> Vec<Domain> {
@@ -233,6 +362,8 @@ impl Lowerer {
                         .with_hint("`data` is a JSON object: name a struct from schema/types/"),
                     );
                 }
+                // With no types at all, the one mistake was reported at the folder.
+                None if self.type_kinds.is_empty() => {}
                 None => {
                     let location = file.locate(&scope, ("schema", &event.schema), 0);
                     let known: Vec<String> = self
@@ -274,6 +405,13 @@ impl Lowerer {
                 .description
                 .as_ref()
                 .map(|d| self.text(file, &scope, ("description", &what), d));
+            let deviation = self.deviation(
+                file,
+                &scope,
+                (&what, EVENT_PAGE_KEYS),
+                &[PageSays::Schema(event.schema.clone())],
+                event.deviation.as_ref(),
+            );
             events.push(EventDef {
                 event_type: event_type.to_owned(),
                 domain: domain.to_owned(),
@@ -282,6 +420,7 @@ impl Lowerer {
                 description,
                 note: event.note.clone(),
                 deprecated: event.deprecated.clone(),
+                deviation,
                 method,
                 variant,
             });
@@ -397,12 +536,20 @@ impl Lowerer {
                 let description =
                     self.text(file, &scope, ("description", &what), &item.description);
                 let fields = self.fields(file, &item.name, &item.fields);
+                let deviation = self.deviation(
+                    file,
+                    &scope,
+                    (&what, STRUCT_PAGE_KEYS),
+                    &[],
+                    item.deviation.as_ref(),
+                );
                 types.push(TypeDef {
                     name: item.name.clone(),
                     module: module.clone(),
                     source: file.path.clone(),
                     description,
                     note: item.note.clone(),
+                    deviation,
                     kind: TypeKind::Struct(StructDef { fields }),
                 });
             }
@@ -418,6 +565,7 @@ impl Lowerer {
                     source: file.path.clone(),
                     description,
                     note: item.note.clone(),
+                    deviation: None,
                     kind: TypeKind::Enum(EnumDef { values }),
                 });
             }
@@ -482,6 +630,15 @@ impl Lowerer {
             }
             let what = format!("field `{owner}.{json}`");
             let description = self.text(file, &scope, ("description", &what), &field.description);
+            let said = ty.iter().map(|ty| PageSays::Type(ty.to_string()));
+            let said: Vec<PageSays> = said.chain([PageSays::Nullable(field.nullable)]).collect();
+            let deviation = self.deviation(
+                file,
+                &scope,
+                (&what, FIELD_PAGE_KEYS),
+                &said,
+                field.deviation.as_ref(),
+            );
             if let Some(ty) = ty {
                 out.push(FieldDef {
                     json_name: json.to_owned(),
@@ -492,6 +649,7 @@ impl Lowerer {
                     lenient: field.lenient,
                     description,
                     note: field.note.clone(),
+                    deviation,
                 });
             }
         }
@@ -609,11 +767,14 @@ impl Lowerer {
                 );
             }
             let what = format!("value `{text}` of `{owner}`");
-            let description = self.text(
+            let scope = [("name", owner), ("value", text)];
+            let description = self.text(file, &scope, ("description", &what), &value.description);
+            let deviation = self.deviation(
                 file,
-                &[("name", owner), ("value", text)],
-                ("description", &what),
-                &value.description,
+                &scope,
+                (&what, VALUE_PAGE_KEYS),
+                &[],
+                value.deviation.as_ref(),
             );
             out.push(EnumValue {
                 value: text.to_owned(),
@@ -621,6 +782,7 @@ impl Lowerer {
                 description,
                 note: value.note.clone(),
                 deprecated: value.deprecated.clone(),
+                deviation,
             });
         }
         out

@@ -62,6 +62,8 @@ pub struct EventDef {
     pub note: Option<String>,
     /// Why it is deprecated and what to use instead.
     pub deprecated: Option<String>,
+    /// Where StepPay's event table says otherwise, on purpose.
+    pub deviation: Option<Deviation>,
     /// The Rust variant name, e.g. `SubscriptionUsageAdded`.
     pub variant: String,
     /// The handler method name, e.g. `subscription_usage_added`.
@@ -81,6 +83,8 @@ pub struct TypeDef {
     pub description: Text,
     /// Evidence or quirks, in English.
     pub note: Option<String>,
+    /// Where StepPay's Webhook-Schema page says otherwise, on purpose (structs only).
+    pub deviation: Option<Deviation>,
     /// Its shape.
     pub kind: TypeKind,
 }
@@ -122,6 +126,97 @@ pub struct FieldDef {
     pub description: Text,
     /// Evidence or quirks, in English.
     pub note: Option<String>,
+    /// Where StepPay's Webhook-Schema page says otherwise, on purpose.
+    pub deviation: Option<Deviation>,
+}
+
+impl FieldDef {
+    /// The field's yes/no properties other than nullability, each with what changing it
+    /// changes for the crate's users. Readers that compare fields (the change report) go through
+    /// this list, so a new flag of the model is one more entry here.
+    pub const FLAGS: &'static [FieldFlag] = &[
+        FieldFlag {
+            name: "sensitive",
+            effect: FlagEffect::DebugOutput,
+            get: |field| field.sensitive,
+        },
+        FieldFlag { name: "lenient", effect: FlagEffect::RustType, get: |field| field.lenient },
+    ];
+}
+
+/// A yes/no property of a [`FieldDef`], as listed in [`FieldDef::FLAGS`].
+#[derive(Debug, Clone, Copy)]
+pub struct FieldFlag {
+    /// The YAML key, e.g. `sensitive`.
+    pub name: &'static str,
+    /// What turning it on or off changes in the generated crate.
+    pub effect: FlagEffect,
+    /// Reads it.
+    pub get: fn(&FieldDef) -> bool,
+}
+
+/// What changing a [`FieldFlag`] changes for the generated crate's users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagEffect {
+    /// The field's Rust type: code that names or matches it no longer compiles.
+    RustType,
+    /// Only what `Debug` prints; the API is unchanged.
+    DebugOutput,
+}
+
+/// A reviewed, deliberate difference between the catalogue and StepPay's own pages (the
+/// Webhook-Events and Webhook-Schema pages), kept on the entry it concerns.
+///
+/// The drift report accepts a difference only while the page still says exactly what
+/// [`Deviation::page`] records: if the page comes to say something else, the deviation is
+/// outdated; if it comes to agree with the catalogue, the deviation is obsolete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deviation {
+    /// What the page says, one entry per aspect; at least one.
+    pub page: Vec<PageSays>,
+    /// Why the catalogue departs from it, in English.
+    pub reason: String,
+    /// What shows it: an example delivery (`schema/examples/…`), another of StepPay's sources,
+    /// or the page's own words.
+    pub evidence: String,
+}
+
+/// One aspect of an entry as StepPay's page states it, where the catalogue differs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PageSays {
+    /// The page does not list the entry at all (`listed: false`).
+    NotListed,
+    /// The event's schema as the page names it (`schema: Product`).
+    Schema(String),
+    /// The field's type in the catalogue's spelling (`type: String`, `type: List<PriceSchema>`).
+    Type(String),
+    /// Whether the page marks the field nullable (`nullable: false`).
+    Nullable(bool),
+}
+
+impl fmt::Display for PageSays {
+    /// As written in the YAML, e.g. `type: String`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PageSays::NotListed => f.write_str("listed: false"),
+            PageSays::Schema(schema) => write!(f, "schema: {schema}"),
+            PageSays::Type(ty) => write!(f, "type: {ty}"),
+            PageSays::Nullable(nullable) => write!(f, "nullable: {nullable}"),
+        }
+    }
+}
+
+impl PageSays {
+    /// What the page does, as the end of "StepPay's page …", e.g. "types it `String`".
+    pub fn describe(&self) -> String {
+        match self {
+            PageSays::NotListed => "does not list it".to_owned(),
+            PageSays::Schema(schema) => format!("names its schema `{schema}`"),
+            PageSays::Type(ty) => format!("types it `{ty}`"),
+            PageSays::Nullable(true) => "marks it nullable".to_owned(),
+            PageSays::Nullable(false) => "marks it not nullable".to_owned(),
+        }
+    }
 }
 
 /// An open enum's documented values.
@@ -144,6 +239,8 @@ pub struct EnumValue {
     pub note: Option<String>,
     /// Why it is deprecated and what to use instead.
     pub deprecated: Option<String>,
+    /// Where StepPay's Webhook-Schema page says otherwise, on purpose.
+    pub deviation: Option<Deviation>,
 }
 
 /// A field's type.

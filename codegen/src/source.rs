@@ -74,7 +74,18 @@ pub struct Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.path, self.line, self.column)
+        if self.line == 0 {
+            f.write_str(&self.path)
+        } else {
+            write!(f, "{}:{}:{}", self.path, self.line, self.column)
+        }
+    }
+}
+
+impl Location {
+    /// A whole file or folder, with no position in it.
+    pub(crate) fn folder(path: &str) -> Self {
+        Self { path: path.to_owned(), line: 0, column: 0 }
     }
 }
 

@@ -40,6 +40,8 @@ pub(crate) struct EventYaml {
     pub(crate) note: Option<String>,
     #[serde(default)]
     pub(crate) deprecated: Option<String>,
+    #[serde(default)]
+    pub(crate) deviation: Option<DeviationYaml>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -58,6 +60,8 @@ pub(crate) struct StructYaml {
     pub(crate) description: TextYaml,
     #[serde(default)]
     pub(crate) note: Option<String>,
+    #[serde(default)]
+    pub(crate) deviation: Option<DeviationYaml>,
     pub(crate) fields: Vec<FieldYaml>,
 }
 
@@ -76,6 +80,8 @@ pub(crate) struct FieldYaml {
     pub(crate) description: TextYaml,
     #[serde(default)]
     pub(crate) note: Option<String>,
+    #[serde(default)]
+    pub(crate) deviation: Option<DeviationYaml>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -97,6 +103,32 @@ pub(crate) struct EnumValueYaml {
     pub(crate) note: Option<String>,
     #[serde(default)]
     pub(crate) deprecated: Option<String>,
+    #[serde(default)]
+    pub(crate) deviation: Option<DeviationYaml>,
+}
+
+/// `deviation:` on an event, struct, field or enum value: what StepPay's page says there, why
+/// the catalogue differs, and what shows it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DeviationYaml {
+    pub(crate) page: PageYaml,
+    pub(crate) reason: String,
+    pub(crate) evidence: String,
+}
+
+/// `page:` of a deviation; which keys an entry may use is checked in [`crate::lower`].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PageYaml {
+    #[serde(default)]
+    pub(crate) listed: Option<bool>,
+    #[serde(default)]
+    pub(crate) schema: Option<String>,
+    #[serde(default, rename = "type")]
+    pub(crate) ty: Option<String>,
+    #[serde(default)]
+    pub(crate) nullable: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,8 +144,9 @@ pub(crate) struct TextYaml {
 pub(crate) fn parse<T: DeserializeOwned + Default>(
     file: &SourceFile,
 ) -> Result<T, Vec<Diagnostic>> {
-    // An empty file is an empty document; serde_yaml reports it as an error.
-    if file.text.trim().is_empty() {
+    // A file of nothing but blank lines and comments is an empty document; serde_yaml reports
+    // it as an error.
+    if file.text.lines().all(|line| line.trim().is_empty() || line.trim_start().starts_with('#')) {
         return Ok(T::default());
     }
     let error = match serde_yaml::from_str::<T>(&file.text) {

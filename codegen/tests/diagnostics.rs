@@ -44,6 +44,9 @@ const KINDS: &[&str] = &[
     "example-wrong-event",
     "many-shape-errors",
     "many-meaning-errors",
+    "empty-events",
+    "missing-types-folder",
+    "deviation-mistakes",
 ];
 
 fn corpus() -> PathBuf {
@@ -67,8 +70,16 @@ fn every_bad_catalogue_is_reported_as_expected() {
                 .chain(&input.examples)
                 .chain([&input.events])
                 .any(|file| file.path == item.location.path);
-            assert!(known, "{kind}: {item:?} names a file that is not in the catalogue");
-            assert!(item.location.line > 0 && item.location.column > 0, "{kind}: {item:?}");
+            // The one mistake about a folder rather than a file names the folder, with no line.
+            let types_folder = item.location.path == "schema/types/" && item.location.line == 0;
+            assert!(
+                known || types_folder,
+                "{kind}: {item:?} names a file that is not in the catalogue"
+            );
+            assert!(
+                types_folder || (item.location.line > 0 && item.location.column > 0),
+                "{kind}: {item:?}"
+            );
             assert!(item.hint.is_some(), "{kind}: {item:?} has no hint");
         }
         let mut sorted = diagnostics.items().to_vec();

@@ -1,513 +1,124 @@
-//! `cargo xtask gen [--check]`: the one place that reads `schema/` and writes `generated/`.
+//! `cargo xtask`: the maintainer's commands. Each is a module; this file only dispatches.
 //!
-//! The generator itself (`codegen`) does no I/O; this binary feeds it the YAML files and the
-//! example deliveries, and applies its output: files are written to a temporary name and renamed
-//! into place, unchanged files are left alone, and files the generator no longer produces are
-//! deleted from the folders it owns. The crate's per-domain features are spliced into the
-//! generated block of `generated/Cargo.toml`, the one file outside those folders it writes.
+//! - `gen` ([`generate`], as `gen` is a reserved word in Rust 2024): regenerate `generated/`
+//!   from `schema/` (the only writer of `generated/`);
+//! - `drift` ([`drift`]): compare `schema/` with StepPay's own pages;
+//! - `diff` ([`diff`]): class the catalogue's changes since a git revision for the crate's users.
+//!
+//! The work is done by the `codegen` library, which does no I/O; xtask reads files and git, and
+//! prints. Usage mistakes exit with 2.
+
+mod diff;
+mod drift;
+mod generate;
+mod git;
+mod workspace;
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::fs;
-use std::io;
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use codegen::{Input, MANIFEST, OWNED_DIRS, REGENERATE, SourceFile, SpliceError};
-
 const USAGE: &str = "\
-usage: cargo xtask gen [--check]
+usage: cargo xtask <command> [options]
 
-  gen          regenerate generated/ from schema/
-  gen --check  write nothing; fail if any generated file is stale, missing or orphaned";
+  gen [--check]
+      Regenerate generated/ from schema/. --check: write nothing; fail if a generated file is
+      stale, missing or orphaned.
+  drift <events page> <schema page> [--json]
+      Compare schema/ with StepPay's Webhook-Events and Webhook-Schema pages (Markdown, as
+      StepPay publishes them). Exit 0: no unreviewed drift; 1: drift; 2: a page or the catalogue
+      cannot be read.
+  diff [--base <rev>] [--json] [--fail-on breaking|additive|documentation]
+      Class every change of schema/ since <rev> (default: the merge base with main) for the
+      crate's users, and suggest a semver bump. --fail-on: exit 1 if a change of that class or a
+      more severe one is found.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let check = match args.as_slice() {
-        ["gen"] => false,
-        ["gen", "--check"] => true,
-        ["help" | "--help" | "-h"] => {
+    let Some((command, rest)) = args.split_first() else {
+        return usage_error("no command given");
+    };
+    match command.as_str() {
+        "gen" => generate::run(rest),
+        "drift" => drift::run(rest),
+        "diff" => diff::run(rest),
+        "help" | "--help" | "-h" => {
             println!("{USAGE}");
-            return ExitCode::SUCCESS;
+            ExitCode::SUCCESS
         }
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let root = workspace_root();
-    let result = if check { check_fresh(&root) } else { generate(&root) };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("{error}");
-            ExitCode::FAILURE
-        }
+        other => usage_error(&format!("unknown command `{other}`")),
     }
 }
 
-/// The repository root: xtask lives in `<root>/xtask`.
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+/// Prints a usage mistake and the usage; exit code 2.
+pub(crate) fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}\n\n{USAGE}");
+    ExitCode::from(2)
 }
 
-/// Why `gen` or `gen --check` failed.
-#[derive(Debug)]
-enum Error {
-    /// The catalogue has mistakes; nothing was written.
-    Catalogue(codegen::Diagnostics),
-    /// Reading or writing a file failed.
-    Io { path: PathBuf, source: io::Error },
-    /// The manifest has no place for the generated features; nothing was written.
-    Manifest { path: PathBuf, source: SpliceError },
-    /// `--check` found generated files that differ from what the catalogue produces.
-    Stale(Vec<Change>),
+/// A command's arguments: positional ones in order, and `--flag` / `--option value`.
+#[derive(Debug, Default)]
+pub(crate) struct Args {
+    pub(crate) positional: Vec<String>,
+    pub(crate) options: BTreeMap<&'static str, Option<String>>,
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Catalogue(diagnostics) => {
-                write!(f, "{diagnostics}\nnothing under generated/ was changed")
-            }
-            Error::Io { path, source } => write!(f, "error: {}: {source}", path.display()),
-            Error::Manifest { path, source } => write!(
-                f,
-                "error: {}: {source}\nnothing under generated/ was changed",
-                path.display()
-            ),
-            Error::Stale(changes) => {
-                writeln!(f, "error: the generated files do not match schema/:")?;
-                for change in changes {
-                    writeln!(f, "  {change}")?;
+impl Args {
+    /// Reads `args` for `command`, which takes the options `known` (name, and whether it takes
+    /// a value) and at most `max_positional` positional arguments.
+    pub(crate) fn parse(
+        command: &str,
+        args: &[String],
+        known: &[(&'static str, bool)],
+        max_positional: usize,
+    ) -> Result<Self, String> {
+        let mut parsed = Args::default();
+        let mut rest = args.iter();
+        while let Some(arg) = rest.next() {
+            if let Some(name) = arg.strip_prefix("--") {
+                let (name, inline) = match name.split_once('=') {
+                    Some((name, value)) => (name, Some(value.to_owned())),
+                    None => (name, None),
+                };
+                let Some(&(known_name, takes_value)) = known.iter().find(|(k, _)| *k == name)
+                else {
+                    let options: Vec<String> =
+                        known.iter().map(|(k, _)| format!("--{k}")).collect();
+                    let offered =
+                        if options.is_empty() { "none".to_owned() } else { options.join(", ") };
+                    return Err(format!(
+                        "`{command}` has no option `--{name}` (its options: {offered})"
+                    ));
+                };
+                let value = match (takes_value, inline) {
+                    (true, Some(value)) => Some(value),
+                    (true, None) => match rest.next() {
+                        Some(value) if !value.starts_with("--") => Some(value.clone()),
+                        _ => return Err(format!("`--{known_name}` needs a value")),
+                    },
+                    (false, Some(_)) => return Err(format!("`--{known_name}` takes no value")),
+                    (false, None) => None,
+                };
+                if parsed.options.insert(known_name, value).is_some() {
+                    return Err(format!("`--{known_name}` is given twice"));
                 }
-                write!(f, "run `{REGENERATE}` and commit the result")
-            }
-        }
-    }
-}
-
-fn io_error(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
-    move |source| Error::Io { path: path.to_path_buf(), source }
-}
-
-/// One difference between the generated files on disk and the generator's output.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Change {
-    Missing(String),
-    Stale(String),
-    Orphaned(String),
-}
-
-impl fmt::Display for Change {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Change::Missing(path) => write!(f, "missing:  {path}"),
-            Change::Stale(path) => write!(f, "stale:    {path}"),
-            Change::Orphaned(path) => write!(f, "orphaned: {path} (no longer generated)"),
-        }
-    }
-}
-
-fn read_input(root: &Path) -> Result<Input, Error> {
-    let read = |relative: String| -> Result<SourceFile, Error> {
-        let path = root.join(&relative);
-        let text = fs::read_to_string(&path).map_err(io_error(&path))?;
-        Ok(SourceFile::new(relative, text))
-    };
-    let events = read("schema/events.yaml".to_owned())?;
-    let types_dir = root.join("schema/types");
-    let mut names = Vec::new();
-    for entry in fs::read_dir(&types_dir).map_err(io_error(&types_dir))? {
-        let entry = entry.map_err(io_error(&types_dir))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".yaml") || name.ends_with(".yml") {
-            names.push(name);
-        }
-    }
-    names.sort();
-    let types = names
-        .into_iter()
-        .map(|name| read(format!("schema/types/{name}")))
-        .collect::<Result<_, _>>()?;
-    let examples = files_under(root, "schema/examples")?
-        .into_iter()
-        .filter(|path| path.ends_with(".json"))
-        .map(read)
-        .collect::<Result<_, _>>()?;
-    Ok(Input { events, types, examples })
-}
-
-/// Every file the generator decides, by path relative to `root`: its own files and the manifest
-/// with the generated features spliced in. Nothing is written.
-fn run_generator(root: &Path) -> Result<BTreeMap<String, String>, Error> {
-    let output = codegen::generate(&read_input(root)?).map_err(Error::Catalogue)?;
-    let mut files = output.files;
-    let path = root.join(MANIFEST);
-    let manifest = fs::read_to_string(&path).map_err(io_error(&path))?;
-    let manifest = codegen::splice_features(&manifest, &output.features)
-        .map_err(|source| Error::Manifest { path, source })?;
-    files.insert(MANIFEST.to_owned(), manifest);
-    Ok(files)
-}
-
-/// Compares the generator's files with the files on disk.
-fn changes(root: &Path, files: &BTreeMap<String, String>) -> Result<Vec<Change>, Error> {
-    let mut changes = Vec::new();
-    for (relative, contents) in files {
-        let path = root.join(relative);
-        match fs::read(&path) {
-            Ok(existing) if existing == contents.as_bytes() => {}
-            Ok(_) => changes.push(Change::Stale(relative.clone())),
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {
-                changes.push(Change::Missing(relative.clone()));
-            }
-            Err(source) => return Err(Error::Io { path, source }),
-        }
-    }
-    for dir in OWNED_DIRS {
-        for relative in files_under(root, dir)? {
-            if !files.contains_key(&relative) {
-                changes.push(Change::Orphaned(relative));
-            }
-        }
-    }
-    Ok(changes)
-}
-
-/// Every file below `root/dir`, as paths relative to `root` with `/` separators, sorted.
-fn files_under(root: &Path, dir: &str) -> Result<Vec<String>, Error> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_owned()];
-    while let Some(relative) = pending.pop() {
-        let path = root.join(&relative);
-        let entries = match fs::read_dir(&path) {
-            Ok(entries) => entries,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
-            Err(source) => return Err(Error::Io { path, source }),
-        };
-        for entry in entries {
-            let entry = entry.map_err(io_error(&path))?;
-            let child = format!("{relative}/{}", entry.file_name().to_string_lossy());
-            if entry.file_type().map_err(io_error(&path))?.is_dir() {
-                pending.push(child);
+            } else if arg.starts_with('-') && arg.len() > 1 {
+                return Err(format!("`{command}` has no option `{arg}`"));
             } else {
-                found.push(child);
+                parsed.positional.push(arg.clone());
             }
         }
-    }
-    found.sort();
-    Ok(found)
-}
-
-/// `cargo xtask gen`: all or nothing. The catalogue is checked and every file produced in memory
-/// before anything on disk changes.
-fn generate(root: &Path) -> Result<(), Error> {
-    let files = run_generator(root)?;
-    let changes = changes(root, &files)?;
-    for change in &changes {
-        match change {
-            Change::Missing(relative) | Change::Stale(relative) => {
-                let contents = files.get(relative).map_or(&[][..], |c| c.as_bytes());
-                write_atomically(&root.join(relative), contents)?;
-            }
-            Change::Orphaned(relative) => {
-                let path = root.join(relative);
-                fs::remove_file(&path).map_err(io_error(&path))?;
-            }
+        if parsed.positional.len() > max_positional {
+            let extra = parsed.positional.get(max_positional).cloned().unwrap_or_default();
+            return Err(format!("`{command}` takes no argument `{extra}`"));
         }
-    }
-    if changes.is_empty() {
-        println!("generated/ is up to date ({} files)", files.len());
-    } else {
-        for change in &changes {
-            println!("{change}");
-        }
-        println!("{} of {} generated files changed", changes.len(), files.len());
-    }
-    Ok(())
-}
-
-/// Writes to a temporary file beside `path`, then renames it over `path`, so a reader never sees
-/// a half-written file.
-fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(io_error(parent))?;
-    }
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{file_name}.xtask-tmp"));
-    // On failure the temporary file goes too; a leftover would be an orphan for the next run.
-    fs::write(&temporary, contents).map_err(|source| {
-        let _ = fs::remove_file(&temporary);
-        Error::Io { path: temporary.clone(), source }
-    })?;
-    fs::rename(&temporary, path).map_err(|source| {
-        let _ = fs::remove_file(&temporary);
-        Error::Io { path: path.to_path_buf(), source }
-    })
-}
-
-/// `cargo xtask gen --check`: writes nothing.
-fn check_fresh(root: &Path) -> Result<(), Error> {
-    let files = run_generator(root)?;
-    let changes = changes(root, &files)?;
-    if changes.is_empty() {
-        println!("generated/ is up to date ({} files)", files.len());
-        Ok(())
-    } else {
-        Err(Error::Stale(changes))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::collections::BTreeMap;
-    use std::time::{Duration, SystemTime};
-
-    use super::*;
-
-    /// A scratch repository holding a copy of the real `schema/` and of the crate's manifest,
-    /// and nothing generated yet.
-    fn scratch() -> tempfile::TempDir {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let root = workspace_root();
-        let copied = files_under(&root, "schema").expect("list schema/");
-        for relative in copied.into_iter().chain([MANIFEST.to_owned()]) {
-            let to = dir.path().join(&relative);
-            fs::create_dir_all(to.parent().expect("a parent")).expect("mkdir");
-            fs::copy(root.join(&relative), to).expect("copy");
-        }
-        dir
+        Ok(parsed)
     }
 
-    /// Every file the generator writes: those under the generated folders, and the manifest.
-    fn written(root: &Path) -> Vec<String> {
-        let generated = OWNED_DIRS.iter().flat_map(|dir| files_under(root, dir).expect("list"));
-        generated.chain([MANIFEST.to_owned()]).collect()
+    pub(crate) fn flag(&self, name: &str) -> bool {
+        self.options.contains_key(name)
     }
 
-    /// Every file the generator writes, with its bytes.
-    fn snapshot(root: &Path) -> BTreeMap<String, Vec<u8>> {
-        written(root)
-            .into_iter()
-            .map(|path| {
-                let bytes = fs::read(root.join(&path)).expect("read");
-                (path, bytes)
-            })
-            .collect()
-    }
-
-    fn stale(root: &Path) -> Vec<Change> {
-        match check_fresh(root) {
-            Err(Error::Stale(changes)) => changes,
-            other => panic!("expected stale files, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn check_names_every_missing_stale_and_orphaned_file_and_gen_repairs_them() {
-        let dir = scratch();
-        let root = dir.path();
-        assert!(stale(root).iter().all(|c| matches!(c, Change::Missing(_))));
-        generate(root).expect("generate");
-        check_fresh(root).expect("fresh after gen");
-
-        let edited = "generated/src/generated/payment.rs";
-        let mut text = fs::read_to_string(root.join(edited)).expect("read");
-        text.push_str("// a hand edit\n");
-        fs::write(root.join(edited), text).expect("edit");
-        fs::remove_file(root.join("generated/docs/webhooks.md")).expect("remove");
-        fs::write(root.join("generated/schema/Refund.schema.json"), "{}").expect("orphan");
-        assert_eq!(
-            stale(root),
-            vec![
-                Change::Missing("generated/docs/webhooks.md".into()),
-                Change::Stale(edited.into()),
-                Change::Orphaned("generated/schema/Refund.schema.json".into()),
-            ]
-        );
-        let message = Error::Stale(stale(root)).to_string();
-        assert!(message.contains("run `cargo xtask gen`"), "{message}");
-
-        generate(root).expect("generate");
-        check_fresh(root).expect("fresh again");
-        assert!(!root.join("generated/schema/Refund.schema.json").exists());
-    }
-
-    #[test]
-    fn unchanged_files_are_not_rewritten() {
-        let dir = scratch();
-        let root = dir.path();
-        generate(root).expect("generate");
-        let past = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
-        let path = root.join("generated/src/generated/order.rs");
-        fs::File::options()
-            .write(true)
-            .open(&path)
-            .expect("open")
-            .set_modified(past)
-            .expect("set mtime");
-        generate(root).expect("generate again");
-        assert_eq!(fs::metadata(&path).expect("metadata").modified().expect("mtime"), past);
-    }
-
-    /// Every generated file with its modification time, to tell a rewrite from no write.
-    fn mtimes(root: &Path) -> BTreeMap<String, SystemTime> {
-        written(root)
-            .into_iter()
-            .map(|path| {
-                let modified = fs::metadata(root.join(&path)).and_then(|m| m.modified());
-                (path, modified.expect("mtime"))
-            })
-            .collect()
-    }
-
-    #[test]
-    fn a_broken_catalogue_changes_nothing() {
-        // (file, text appended to it, what the diagnostics must say)
-        let breakages: [(&str, &str, &[&str]); 3] = [
-            (
-                "schema/events.yaml",
-                "  - type: payment.example_only\n    name: { ko: 결제 환불, en: Refunded }\n    schema: Paymnet\n",
-                &["unknown schema `Paymnet`", "did you mean `Payment`?"],
-            ),
-            ("schema/types/payment.yaml", "  - name: [\n", &["invalid YAML"]),
-            (
-                "schema/examples/payment.completed.json",
-                "\n{}",
-                &["schema/examples/payment.completed.json", "trailing characters"],
-            ),
-        ];
-        for (path, appended, expected) in breakages {
-            let dir = scratch();
-            let root = dir.path();
-            generate(root).expect("generate");
-            // Every file a second in the past, so that a rewrite would show in its mtime.
-            let past = SystemTime::now() - Duration::from_secs(10);
-            for file in snapshot(root).keys() {
-                let handle = fs::File::options().write(true).open(root.join(file)).expect("open");
-                handle.set_modified(past).expect("set mtime");
-            }
-            let (before, times) = (snapshot(root), mtimes(root));
-            let mut text = fs::read_to_string(root.join(path)).expect("read");
-            text.push_str(appended);
-            fs::write(root.join(path), text).expect("write");
-            match generate(root) {
-                Err(Error::Catalogue(diagnostics)) => {
-                    let rendered = Error::Catalogue(diagnostics).to_string();
-                    for part in expected.iter().chain(&["nothing under generated/ was changed"]) {
-                        assert!(rendered.contains(part), "{path}: {rendered}");
-                    }
-                }
-                other => panic!("{path}: expected catalogue errors, got {other:?}"),
-            }
-            assert_eq!(snapshot(root), before, "{path}: generated/ changed");
-            assert_eq!(mtimes(root), times, "{path}: a generated file was rewritten");
-        }
-    }
-
-    #[test]
-    fn a_new_event_needs_one_entry_and_gen() {
-        let dir = scratch();
-        let root = dir.path();
-        let events = root.join("schema/events.yaml");
-        let mut text = fs::read_to_string(&events).expect("read");
-        text.push_str("  - type: payment.example_only\n    name: { ko: 결제 환불, en: Payment refunded }\n    schema: Payment\n");
-        fs::write(&events, text).expect("write");
-        generate(root).expect("generate");
-        let read = |p: &str| fs::read_to_string(root.join(p)).expect("read");
-        assert!(
-            read("generated/src/generated/event.rs").contains("PaymentExampleOnly(Box<Payment>)")
-        );
-        assert!(read("generated/src/generated/handler.rs").contains("fn payment_example_only("));
-        assert!(read("generated/docs/webhooks.md").contains(
-            "| 결제 환불 | Payment refunded | `payment.example_only` | [Payment](#payment) |"
-        ));
-    }
-
-    #[test]
-    fn a_new_domain_becomes_a_feature_on_by_default() {
-        let dir = scratch();
-        let root = dir.path();
-        let events = root.join("schema/events.yaml");
-        let text = fs::read_to_string(&events).expect("read");
-        let text = text.replacen(
-            "events:\n",
-            "  - id: refund\n    name: { ko: 환불, en: Refund }\n\nevents:\n",
-            1,
-        ) + "  - type: refund.completed\n    name: { ko: 환불 완료, en: Refund completed }\n    schema: Payment\n";
-        fs::write(&events, text).expect("write");
-        generate(root).expect("generate");
-        let read = |p: &str| fs::read_to_string(root.join(p)).expect("read");
-        let manifest = read(MANIFEST);
-        assert!(manifest.contains("\"cover\", \"refund\"]\n"), "{manifest}");
-        assert!(
-            manifest.contains("# 환불 — Refund: refund.completed\nrefund = []\n"),
-            "{manifest}"
-        );
-        assert!(
-            manifest.contains("axum = [\"receive\", \"dep:axum\"]"),
-            "hand-written features are kept"
-        );
-        let event = read("generated/src/generated/event.rs");
-        assert!(
-            event.contains("#[cfg(feature = \"refund\")]\n    RefundCompleted(Box<Payment>),"),
-            "{event}"
-        );
-        // Payment is now needed by two domains.
-        assert!(
-            read("generated/src/generated/mod.rs")
-                .contains("#[cfg(any(feature = \"payment\", feature = \"refund\"))]\nmod payment;")
-        );
-    }
-
-    #[test]
-    fn a_hand_edited_feature_is_stale_and_gen_restores_it() {
-        let dir = scratch();
-        let root = dir.path();
-        generate(root).expect("generate");
-        let path = root.join(MANIFEST);
-        let text = fs::read_to_string(&path).expect("read");
-        fs::write(&path, text.replacen("\norder = []\n", "\norder = [\"axum\"]\n", 1))
-            .expect("edit");
-        assert_eq!(stale(root), vec![Change::Stale(MANIFEST.into())]);
-        generate(root).expect("generate");
-        assert_eq!(fs::read_to_string(&path).expect("read"), text);
-    }
-
-    #[test]
-    fn a_manifest_without_the_generated_block_changes_nothing() {
-        let dir = scratch();
-        let root = dir.path();
-        generate(root).expect("generate");
-        let path = root.join(MANIFEST);
-        let text = fs::read_to_string(&path).expect("read");
-        let text: String = text
-            .split_inclusive('\n')
-            .filter(|line| !line.starts_with("# end of @generated"))
-            .collect();
-        fs::write(&path, text).expect("edit");
-        let before = snapshot(root);
-        match generate(root) {
-            Err(error @ Error::Manifest { .. }) => {
-                let message = error.to_string();
-                assert!(message.contains("generated/Cargo.toml"), "{message}");
-                assert!(message.contains("has no end"), "{message}");
-            }
-            other => panic!("expected a manifest error, got {other:?}"),
-        }
-        assert_eq!(snapshot(root), before);
-    }
-
-    /// `cargo test --workspace` fails when someone edits schema/ without regenerating, or edits
-    /// a generated file by hand.
-    #[test]
-    fn generated_files_are_fresh() {
-        if let Err(error) = check_fresh(&workspace_root()) {
-            panic!("{error}");
-        }
+    pub(crate) fn value(&self, name: &str) -> Option<&str> {
+        self.options.get(name).and_then(Option::as_deref)
     }
 }

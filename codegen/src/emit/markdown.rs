@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use super::{DOCS_DIR, Files, header};
-use crate::model::{Catalogue, EnumDef, StructDef, Text, TypeDef, TypeKind, TypeRef};
+use super::{DOCS_DIR, Files, deviation_text, header};
+use crate::model::{Catalogue, Deviation, EnumDef, StructDef, Text, TypeDef, TypeKind, TypeRef};
 
 /// Enum values listed inline in a field table before it defers to the enum's own table.
 const INLINE_VALUES: usize = 12;
@@ -63,10 +63,10 @@ fn write_reference(catalogue: &Catalogue, out: &mut String) -> std::fmt::Result 
                 link(&event.schema)
             )?;
         }
-        let explained = catalogue
-            .events
-            .iter()
-            .filter(|e| e.domain == domain.id && (e.description.is_some() || e.note.is_some()));
+        let explained = catalogue.events.iter().filter(|e| {
+            e.domain == domain.id
+                && (e.description.is_some() || e.note.is_some() || e.deviation.is_some())
+        });
         let mut first = true;
         for event in explained {
             if std::mem::take(&mut first) {
@@ -78,6 +78,9 @@ fn write_reference(catalogue: &Catalogue, out: &mut String) -> std::fmt::Result 
             }
             if let Some(note) = &event.note {
                 write!(out, " *Note:* {note}")?;
+            }
+            if let Some(deviation) = &event.deviation {
+                write!(out, " {}", deviation_cell(deviation))?;
             }
             writeln!(out)?;
         }
@@ -150,7 +153,7 @@ fn write_struct(
 ) -> std::fmt::Result {
     writeln!(out, "### {}", ty.name)?;
     writeln!(out)?;
-    write_description(&ty.description, ty.note.as_deref(), out)?;
+    write_description(&ty.description, ty.note.as_deref(), ty.deviation.as_ref(), out)?;
     let events: Vec<String> =
         catalogue.events_with_schema(&ty.name).map(|e| format!("`{}`", e.event_type)).collect();
     if !events.is_empty() {
@@ -163,6 +166,9 @@ fn write_struct(
         let mut description = cell(&field.description.en);
         if let Some(note) = &field.note {
             write!(description, "<br>*Note:* {}", cell(note))?;
+        }
+        if let Some(deviation) = &field.deviation {
+            write!(description, "<br>{}", deviation_cell(deviation))?;
         }
         writeln!(
             out,
@@ -182,7 +188,7 @@ fn write_struct(
 fn write_enum(ty: &TypeDef, def: &EnumDef, out: &mut String) -> std::fmt::Result {
     writeln!(out, "### {}", ty.name)?;
     writeln!(out)?;
-    write_description(&ty.description, ty.note.as_deref(), out)?;
+    write_description(&ty.description, ty.note.as_deref(), None, out)?;
     writeln!(out, "| Value | 설명 | Description |")?;
     writeln!(out, "| --- | --- | --- |")?;
     for value in &def.values {
@@ -193,19 +199,36 @@ fn write_enum(ty: &TypeDef, def: &EnumDef, out: &mut String) -> std::fmt::Result
         if let Some(note) = &value.note {
             write!(description, "<br>*Note:* {}", cell(note))?;
         }
+        if let Some(deviation) = &value.deviation {
+            write!(description, "<br>{}", deviation_cell(deviation))?;
+        }
         writeln!(out, "| `{}` | {} | {} |", value.value, cell(&value.description.ko), description)?;
     }
     Ok(())
 }
 
-fn write_description(text: &Text, note: Option<&str>, out: &mut String) -> std::fmt::Result {
+fn write_description(
+    text: &Text,
+    note: Option<&str>,
+    deviation: Option<&Deviation>,
+    out: &mut String,
+) -> std::fmt::Result {
     writeln!(out, "{} — {}", text.ko, text.en)?;
     writeln!(out)?;
     if let Some(note) = note {
         writeln!(out, "*Note:* {note}")?;
         writeln!(out)?;
     }
+    if let Some(deviation) = deviation {
+        writeln!(out, "{}", deviation_cell(deviation))?;
+        writeln!(out)?;
+    }
     Ok(())
+}
+
+/// A deviation from StepPay's page, labelled, safe inside a table cell.
+fn deviation_cell(deviation: &Deviation) -> String {
+    format!("*Differs from StepPay's docs:* {}", cell(&deviation_text(deviation)))
 }
 
 /// A link to a type's section; headings become lowercase anchors on Git hosts and in rustdoc.

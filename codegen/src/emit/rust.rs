@@ -17,9 +17,10 @@ use std::collections::BTreeMap;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use super::{Files, RUST_DIR, header};
+use super::{Files, RUST_DIR, deviation_text, header};
 use crate::model::{
-    Catalogue, DomainSet, EnumDef, EventDef, FieldDef, StructDef, Text, TypeDef, TypeKind, TypeRef,
+    Catalogue, Deviation, DomainSet, EnumDef, EventDef, FieldDef, StructDef, Text, TypeDef,
+    TypeKind, TypeRef,
 };
 use crate::names::{escape_keyword, serde_camel_case, snake_case};
 
@@ -262,13 +263,20 @@ fn summary(text: &Text) -> String {
     format!("{} — {}", text.ko, text.en)
 }
 
-fn note_paragraphs(note: Option<&String>, deprecated: Option<&String>) -> Vec<String> {
+fn note_paragraphs(
+    note: Option<&String>,
+    deprecated: Option<&String>,
+    deviation: Option<&Deviation>,
+) -> Vec<String> {
     let mut paragraphs = Vec::new();
     if let Some(deprecated) = deprecated {
         paragraphs.push(format!("**Deprecated:** {deprecated}"));
     }
     if let Some(note) = note {
         paragraphs.push(format!("**Note:** {note}"));
+    }
+    if let Some(deviation) = deviation {
+        paragraphs.push(format!("**Differs from StepPay's docs:** {}", deviation_text(deviation)));
     }
     paragraphs
 }
@@ -441,7 +449,7 @@ fn struct_item(
     if !events.is_empty() {
         paragraphs.push(format!("The `data` of {}.", events.join(", ")));
     }
-    paragraphs.extend(note_paragraphs(ty.note.as_ref(), None));
+    paragraphs.extend(note_paragraphs(ty.note.as_ref(), None, ty.deviation.as_ref()));
     let doc = docs(&summary(&ty.description), &paragraphs);
     let fields: Vec<TokenStream> = def
         .fields
@@ -455,7 +463,8 @@ fn struct_item(
             } else {
                 rust_type(catalogue, &field.ty, field.nullable, module, uses)
             };
-            let mut paragraphs = note_paragraphs(field.note.as_ref(), None);
+            let mut paragraphs =
+                note_paragraphs(field.note.as_ref(), None, field.deviation.as_ref());
             if field.lenient {
                 paragraphs.push(
                     "**문자열 또는 정수 — String or integer:** StepPay may send this id as a JSON \
@@ -625,7 +634,7 @@ fn enum_item(ty: &TypeDef, def: &EnumDef, cfg: &TokenStream) -> TokenStream {
     let doc = docs(
         &summary(&ty.description),
         &[
-            note_paragraphs(ty.note.as_ref(), None),
+            note_paragraphs(ty.note.as_ref(), None, None),
             vec![format!(
                 "Open: a value StepPay adds later parses as [`{0}::Unrecognized`] and serializes back unchanged.",
                 ty.name
@@ -637,7 +646,11 @@ fn enum_item(ty: &TypeDef, def: &EnumDef, cfg: &TokenStream) -> TokenStream {
     let values: Vec<&str> = def.values.iter().map(|v| v.value.as_str()).collect();
     let variant_docs = def.values.iter().map(|v| {
         let mut paragraphs = vec![format!("`{}`", v.value)];
-        paragraphs.extend(note_paragraphs(v.note.as_ref(), v.deprecated.as_ref()));
+        paragraphs.extend(note_paragraphs(
+            v.note.as_ref(),
+            v.deprecated.as_ref(),
+            v.deviation.as_ref(),
+        ));
         docs(&summary(&v.description), &paragraphs)
     });
     quote! {
@@ -842,7 +855,11 @@ fn event_docs(event: &EventDef, with_payload: bool) -> TokenStream {
         paragraphs.push(description.ko.clone());
         paragraphs.push(description.en.clone());
     }
-    paragraphs.extend(note_paragraphs(event.note.as_ref(), event.deprecated.as_ref()));
+    paragraphs.extend(note_paragraphs(
+        event.note.as_ref(),
+        event.deprecated.as_ref(),
+        event.deviation.as_ref(),
+    ));
     docs(&summary(&event.name), &paragraphs)
 }
 

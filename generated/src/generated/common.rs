@@ -213,37 +213,37 @@ pub enum PaymentGateway {
     ///
     /// `NAVER`
     ///
-    /// **Note:** Listed only in StepPay's REST API spec.
+    /// **Differs from StepPay's docs:** the page does not list it. The webhook sends the same enum as the REST API, whose spec lists this value. Evidence: StepPay's REST API spec (S-OAS, steppay/step-api-spec publish/steppay_v1.json @ d2132b4) lists it for the same enum.
     Naver,
     /// NHN KCP — NHN KCP
     ///
     /// `KCP`
     ///
-    /// **Note:** Listed only in StepPay's REST API spec.
+    /// **Differs from StepPay's docs:** the page does not list it. The webhook sends the same enum as the REST API, whose spec lists this value. Evidence: StepPay's REST API spec (S-OAS, steppay/step-api-spec publish/steppay_v1.json @ d2132b4) lists it for the same enum.
     Kcp,
     /// JTNet — JTNet
     ///
     /// `JT`
     ///
-    /// **Note:** Listed only in StepPay's REST API spec.
+    /// **Differs from StepPay's docs:** the page does not list it. The webhook sends the same enum as the REST API, whose spec lists this value. Evidence: StepPay's REST API spec (S-OAS, steppay/step-api-spec publish/steppay_v1.json @ d2132b4) lists it for the same enum.
     Jt,
     /// 다우데이타 — Daou Data
     ///
     /// `DAOUDATA`
     ///
-    /// **Note:** Listed only in StepPay's REST API spec.
+    /// **Differs from StepPay's docs:** the page does not list it. The webhook sends the same enum as the REST API, whose spec lists this value. Evidence: StepPay's REST API spec (S-OAS, steppay/step-api-spec publish/steppay_v1.json @ d2132b4) lists it for the same enum.
     Daoudata,
     /// 웰컴페이먼츠 — Welcome Payments
     ///
     /// `WELCOME`
     ///
-    /// **Note:** Listed only in StepPay's REST API spec.
+    /// **Differs from StepPay's docs:** the page does not list it. The webhook sends the same enum as the REST API, whose spec lists this value. Evidence: StepPay's REST API spec (S-OAS, steppay/step-api-spec publish/steppay_v1.json @ d2132b4) lists it for the same enum.
     Welcome,
     /// 한국정보통신 (KICC) — KICC
     ///
     /// `KICC`
     ///
-    /// **Note:** Listed only in StepPay's REST API spec.
+    /// **Differs from StepPay's docs:** the page does not list it. The webhook sends the same enum as the REST API, whose spec lists this value. Evidence: StepPay's REST API spec (S-OAS, steppay/step-api-spec publish/steppay_v1.json @ d2132b4) lists it for the same enum.
     Kicc,
     /// 이 버전이 알지 못하는 값 — A value this version of the crate does not know, kept as sent.
     Unrecognized(Unrecognized),
@@ -380,7 +380,7 @@ pub enum OrderItemType {
     ///
     /// `INSTANT`
     ///
-    /// **Note:** Listed only in StepPay's REST API spec.
+    /// **Differs from StepPay's docs:** the page does not list it. The webhook sends the same enum as the REST API, whose spec lists this value. Evidence: StepPay's REST API spec (S-OAS, steppay/step-api-spec publish/steppay_v1.json @ d2132b4) lists it for the same enum.
     Instant,
     /// 이 버전이 알지 못하는 값 — A value this version of the crate does not know, kept as sent.
     Unrecognized(Unrecognized),
@@ -467,7 +467,7 @@ pub enum PriceType {
     ///
     /// `VOLUME_BASED`
     ///
-    /// **Note:** Listed only in StepPay's REST API spec.
+    /// **Differs from StepPay's docs:** the page does not list it. The webhook sends the same enum as the REST API, whose spec lists this value. Evidence: StepPay's REST API spec (S-OAS, steppay/step-api-spec publish/steppay_v1.json @ d2132b4) lists it for the same enum.
     VolumeBased,
     /// 이 버전이 알지 못하는 값 — A value this version of the crate does not know, kept as sent.
     Unrecognized(Unrecognized),

@@ -45,7 +45,7 @@ pub struct Cover {
     pub next_retry_datetime: Option<NaiveDateTime>,
     /// 메시지 타입 — Message type
     ///
-    /// **Note:** A plain String with a value list in the doc.
+    /// **Differs from StepPay's docs:** the page types it `String`. The page lists the values of a plain String; an open enum keeps every listed value typed and still accepts one StepPay adds later. Evidence: the page's own value list for this field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_type: Option<CoverMessageType>,
     /// 현재 메세지 전송 횟수 — Number of messages sent so far

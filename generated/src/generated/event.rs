@@ -153,8 +153,6 @@ pub enum Event {
     /// 커버 알림 발송 — Cover reminder sent
     ///
     /// `cover.sent_message` · `data`: [`Cover`]
-    ///
-    /// **Note:** StepPay's event table names the schema `Product` for every cover event but links to the Cover schema; the payload is a Cover.
     #[cfg(feature = "cover")]
     CoverSentMessage(Box<Cover>),
     /// 커버 알림 나중에 받기 — Cover reminder postponed
@@ -662,8 +660,6 @@ pub enum EventType {
     /// 커버 알림 발송 — Cover reminder sent
     ///
     /// `cover.sent_message`
-    ///
-    /// **Note:** StepPay's event table names the schema `Product` for every cover event but links to the Cover schema; the payload is a Cover.
     #[cfg(feature = "cover")]
     CoverSentMessage,
     /// 커버 알림 나중에 받기 — Cover reminder postponed

@@ -65,15 +65,17 @@ pub struct Payment {
     pub paid_at: Option<NaiveDateTime>,
     /// 결제 상태 (대기중/완료/취소됨/부분 취소됨/사용자에 의해 취소됨/취소 실패/실패/가상계좌 대기중/CMS 대기중) — Payment status
     ///
-    /// **Note:** A plain String with a value list in the doc. The completed value is spelled COMPLETE (not COMPLETED), although the event is payment.completed.
+    /// **Note:** The completed value is spelled COMPLETE (not COMPLETED), although the event is payment.completed.
+    ///
+    /// **Differs from StepPay's docs:** the page types it `String`. The page lists the values of a plain String; an open enum keeps every listed value typed and still accepts one StepPay adds later. Evidence: the page's own value list for this field.
     pub status: PaymentStatus,
     /// 결제 PG — Payment gateway
     ///
-    /// **Note:** A plain String in the doc, documented with the same PG list as SubscriptionPaymentMethod.paymentGateway.
+    /// **Differs from StepPay's docs:** the page types it `String`. The page lists the values of a plain String; an open enum keeps every listed value typed and still accepts one StepPay adds later. The page lists the same values for SubscriptionPaymentMethod.paymentGateway, which it types PaymentGateway. Evidence: the page's own value lists for both fields.
     pub payment_gateway: PaymentGateway,
     /// 결제 수단 — Payment method
     ///
-    /// **Note:** A plain String with a value list in the doc.
+    /// **Differs from StepPay's docs:** the page types it `String`. The page lists the values of a plain String; an open enum keeps every listed value typed and still accepts one StepPay adds later. Evidence: the page's own value list for this field.
     pub payment_method: PaymentMethod,
     /// 결제만 사용하는지 여부 (Self 결제, 스텝커버 단독 사용 등) — Whether StepPay handles only the payment (Self payment or StepCover only)
     ///
@@ -221,6 +223,8 @@ pub struct NiceCms {
     /// 은행 코드 — Bank code
     ///
     /// **Note:** A plain String with a value list in the doc. The values are letter codes (KDB, IBK, KAKAO_BANK, …), which cannot arrive as a number, so not lenient.
+    ///
+    /// **Differs from StepPay's docs:** the page types it `String`. The page lists the values of a plain String; an open enum keeps every listed value typed and still accepts one StepPay adds later. Evidence: the page's own value list for this field.
     pub bank_code: NiceCmsBankCode,
     /// 계좌 번호 — Account number
     ///
@@ -231,7 +235,7 @@ pub struct NiceCms {
     pub date: NaiveDateTime,
     /// 계좌 상태 — Account or withdrawal status
     ///
-    /// **Note:** A plain String with a value list in the doc.
+    /// **Differs from StepPay's docs:** the page types it `String`. The page lists the values of a plain String; an open enum keeps every listed value typed and still accepts one StepPay adds later. Evidence: the page's own value list for this field.
     pub status: NiceCmsStatus,
     /// 오류 반환 내용 — Error returned
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -108,7 +108,9 @@ pub struct SetupOption {
 
 /// 가격 플랜 옵션 — An option of a price plan (Price.options)
 ///
-/// **Note:** The webhook doc references PriceOption without defining it; this follows the REST PriceOptionV1DTO (S-OAS @ d2132b4), keeping its required and optional fields and leaving out recurringDTO, whose shape is not documented.
+/// **Note:** It keeps the required and optional fields of the REST PriceOptionV1DTO and leaves out recurringDTO, whose shape is not documented.
+///
+/// **Differs from StepPay's docs:** the page does not list it. The page types Price.options as List (PriceOption) but has no table for PriceOption, so the REST API's PriceOptionV1DTO stands in for it. Evidence: StepPay's REST API spec (S-OAS, steppay/step-api-spec publish/steppay_v1.json @ d2132b4), PriceOptionV1DTO.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]

@@ -51,7 +51,7 @@ pub struct Product {
     pub option_groups: Option<Vec<ProductOptionGroup>>,
     /// 가격 플랜 목록 — Price plans
     ///
-    /// **Note:** The doc names the element type PriceSchema; it is the Price schema of the product.price.* events.
+    /// **Differs from StepPay's docs:** the page types it `List<PriceSchema>`. The page defines no PriceSchema; the plans of a product are the Price schema of the product.price.* events. Evidence: the page's Price table is the only table of a price plan; schema/examples/extra/product-updated-with-options.json carries prices of that shape.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prices: Option<Vec<Price>>,
     /// 카테고리 목록 — Categories

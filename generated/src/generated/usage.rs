@@ -45,7 +45,7 @@ pub struct RecordQuota {
     pub id: i64,
     /// Quota 증감량 — Quota delta
     ///
-    /// **Note:** Documented as non-null, but absent from both records in StepPay's own D-SCHEMA example (a postpaid subscription).
+    /// **Differs from StepPay's docs:** the page marks it not nullable. StepPay's own Usage example leaves it out of both records (a postpaid subscription), so a delivery may lack it. Evidence: the Usage JSON example on StepPay's Webhook-Schema page; schema/examples/subscription.usage.added.json has the same shape.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delta_quota: Option<i64>,
     /// Record 증감량 — Record delta
@@ -90,7 +90,7 @@ pub enum Actor {
     ///
     /// `RENEW`
     ///
-    /// **Note:** Listed only in StepPay's REST API spec.
+    /// **Differs from StepPay's docs:** the page does not list it. The webhook sends the same enum as the REST API, whose spec lists this value. Evidence: StepPay's REST API spec (S-OAS, steppay/step-api-spec publish/steppay_v1.json @ d2132b4) lists it for the same enum.
     Renew,
     /// 이 버전이 알지 못하는 값 — A value this version of the crate does not know, kept as sent.
     Unrecognized(Unrecognized),
