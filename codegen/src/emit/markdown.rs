@@ -26,18 +26,28 @@ fn write_reference(catalogue: &Catalogue, out: &mut String) -> std::fmt::Result 
     writeln!(out, "{} -->", header("<!--", "schema/"))?;
     writeln!(out, "# StepPay webhooks")?;
     writeln!(out)?;
+    // The introduction is the project's own text, in Korean and in English.
     writeln!(
         out,
-        "스텝페이가 제공하는 웹훅 이벤트 목록입니다. 도메인 별로 구분되며, 각 이벤트 별로 이벤트 타입과 스키마가 결정됩니다. \
-         스키마는 수신받게 될 object 내에 `data` 프로퍼티와 매칭됩니다."
+        "웹훅을 받는 서비스가 옆에 두고 보는 참조표입니다. 요청 본문의 `event` 값이 `data`에 담기는 \
+         객체의 모양을 정하므로, 아래에서는 이벤트를 도메인(주문, 구독, 결제 등)으로 묶어 이벤트 \
+         타입마다 `data`의 스키마를 적고, 이어서 스키마마다 필드를 하나씩 설명합니다. 표는 스텝페이 \
+         문서와 실제로 전송된 웹훅을 함께 검토한 이 프로젝트의 카탈로그(`schema/`)에서 생성되며, \
+         둘이 어긋나는 곳은 해당 항목에 따로 적었습니다. 크레이트에서는 도메인마다 Cargo 기능이 \
+         하나씩 있고 모두 기본으로 켜져 있습니다. 기능을 끈 도메인의 이벤트는 `Event::Unknown`으로 \
+         읽히고, 그 타입과 처리기 메서드는 컴파일되지 않습니다."
     )?;
     writeln!(out)?;
     writeln!(
         out,
-        "The webhook events StepPay sends, by domain. Each event type decides the schema of the \
-         delivery's `data` property. In the crate, each domain is a Cargo feature, all on by \
-         default; with a domain's feature off, its events parse as `Event::Unknown` and its types \
-         and handler methods are not compiled."
+        "A reference to keep beside a service that receives StepPay's webhooks. A delivery's \
+         `event` value decides the shape of its `data`, so the tables below group the event types \
+         by domain (orders, subscriptions, payments, …) with the schema of each one's `data`, and \
+         then describe every schema field by field. They are generated from this project's \
+         catalogue (`schema/`), which was reviewed against both StepPay's pages and deliveries \
+         StepPay really sent; where the two disagree, the entry says so. In the crate, each domain \
+         is a Cargo feature, all on by default; with a domain's feature off, its events parse as \
+         `Event::Unknown` and its types and handler methods are not compiled."
     )?;
     writeln!(out)?;
     writeln!(out, "## Events")?;
