@@ -20,6 +20,15 @@ use crate::source::SourceFile;
 /// The folder of the examples; a file directly in it is named after its event type.
 const EXAMPLES_DIR: &str = "schema/examples/";
 
+/// The event type an example is named for: `schema/examples/payment.completed.json` shows
+/// `payment.completed`; a file in `extra/` may show any event, and is named for none.
+pub(crate) fn named_for(file: &SourceFile) -> Option<&str> {
+    file.path
+        .strip_prefix(EXAMPLES_DIR)
+        .filter(|name| !name.contains('/'))
+        .and_then(|name| name.strip_suffix(".json"))
+}
+
 /// Checks every example, returning one diagnostic per example that does not parse.
 pub(crate) fn check(catalogue: &Catalogue, examples: &[SourceFile]) -> Vec<Diagnostic> {
     examples.iter().filter_map(|file| check_one(catalogue, file).err()).collect()
@@ -27,12 +36,7 @@ pub(crate) fn check(catalogue: &Catalogue, examples: &[SourceFile]) -> Vec<Diagn
 
 fn check_one(catalogue: &Catalogue, file: &SourceFile) -> Result<(), Diagnostic> {
     let known = || catalogue.events.iter().map(|e| e.event_type.as_str());
-    // `schema/examples/payment.completed.json` shows `payment.completed`; `extra/` any event.
-    let named_for = file
-        .path
-        .strip_prefix(EXAMPLES_DIR)
-        .filter(|name| !name.contains('/'))
-        .and_then(|name| name.strip_suffix(".json"));
+    let named_for = named_for(file);
     if let Some(named_for) = named_for
         && !known().any(|e| e == named_for)
     {

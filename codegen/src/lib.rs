@@ -6,7 +6,8 @@
 //!  schema/types/*.yaml ┴─▶ YAML mirror ─▶ Catalogue model ─┬─▶ Rust        generated/src/generated/
 //!                        (shape)      (meaning)   ▲      ├─▶ Markdown    generated/docs/
 //!  schema/examples/ ──────────────────────────────┘      ├─▶ JSON Schema generated/schema/
-//!                       (each parses as its event)       └─▶ [features]  generated/Cargo.toml
+//!                       (each parses as its event)       ├─▶ [features]  generated/Cargo.toml
+//!                                                        └─▶ examples    generated/deliveries/
 //! ```
 //!
 //! 1. [`yaml`] mirrors the files with serde types and checks their shape.
@@ -92,5 +93,8 @@ pub fn load(input: &Input) -> Result<Catalogue, Diagnostics> {
 /// Every mistake found in the catalogue; nothing is emitted then.
 pub fn generate(input: &Input) -> Result<Output, Diagnostics> {
     let catalogue = load(input)?;
-    Ok(Output { files: emit::emit(&catalogue), features: emit::features(&catalogue) })
+    Ok(Output {
+        files: emit::emit(&catalogue, &input.examples),
+        features: emit::features(&catalogue),
+    })
 }

@@ -82,6 +82,10 @@ fn output_is_deterministic() {
 fn every_file_says_it_is_generated_and_how_to_regenerate() {
     let output = codegen::generate(&fixture("mini")).unwrap_or_else(|e| panic!("{e}"));
     for (path, contents) in &output.files {
+        // The example deliveries are copies, byte for byte; their folder's README says so.
+        if path.starts_with("generated/deliveries/") && path.ends_with(".json") {
+            continue;
+        }
         let first = contents.lines().next().unwrap_or_default();
         let first_key = contents.lines().nth(1).unwrap_or_default();
         assert!(
@@ -90,6 +94,34 @@ fn every_file_says_it_is_generated_and_how_to_regenerate() {
             "{path} lacks the generated-file header"
         );
     }
+}
+
+#[test]
+fn an_example_travels_byte_for_byte_and_is_looked_up_by_its_event_type() {
+    let mut input = fixture("mini");
+    let example = "{ \"timestamp\": 1, \"version\": \"v1\", \"event\": \"shop.item.added\",\n  \"data\": { \"id\": 7, \"type\": \"BOX\", \"tags\": [] } }\n";
+    input.examples.push(codegen::SourceFile::new("schema/examples/shop.item.added.json", example));
+    input.examples.push(codegen::SourceFile::new("schema/examples/extra/again.json", example));
+    let output = codegen::generate(&input).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(output.files["generated/deliveries/shop.item.added.json"], example);
+    let copies: Vec<&String> =
+        output.files.keys().filter(|p| p.starts_with("generated/deliveries/")).collect();
+    assert_eq!(
+        copies,
+        ["generated/deliveries/README.md", "generated/deliveries/shop.item.added.json"],
+        "only the example named for its event is copied"
+    );
+    let lookup = &output.files["generated/src/generated/examples.rs"];
+    let arm = lookup.find("EventType::ShopItemAdded =>").expect("an arm for the event");
+    assert!(
+        lookup[arm..]
+            .trim_start_matches("EventType::ShopItemAdded =>")
+            .trim_start_matches([' ', '\n', '{'])
+            .trim_start()
+            .starts_with("Some(include_str!(\"../../deliveries/shop.item.added.json\"))"),
+        "{lookup}"
+    );
+    assert!(lookup.contains("_ => None,"), "the other events have none: {lookup}");
 }
 
 #[test]

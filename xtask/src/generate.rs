@@ -375,8 +375,22 @@ mod tests {
         let mut text = fs::read_to_string(&events).expect("read");
         text.push_str("  - type: payment.example_only\n    name: { ko: 결제 환불, en: Payment refunded }\n    schema: Payment\n");
         fs::write(&events, text).expect("write");
+        // Its example delivery: the one in the catalogue, for the new event type.
+        let example = fs::read_to_string(root.join("schema/examples/payment.completed.json"))
+            .expect("read")
+            .replace("\"payment.completed\"", "\"payment.example_only\"");
+        fs::write(root.join("schema/examples/payment.example_only.json"), &example).expect("write");
         generate(root).expect("generate");
         let read = |p: &str| fs::read_to_string(root.join(p)).expect("read");
+        assert_eq!(read("generated/deliveries/payment.example_only.json"), example);
+        assert!(
+            read("generated/src/generated/examples.rs")
+                .contains("include_str!(\"../../deliveries/payment.example_only.json\")")
+        );
+        // Removed from the catalogue, it is removed from the crate.
+        fs::remove_file(root.join("schema/examples/payment.example_only.json")).expect("remove");
+        generate(root).expect("generate");
+        assert!(!root.join("generated/deliveries/payment.example_only.json").exists());
         assert!(
             read("generated/src/generated/event.rs").contains("PaymentExampleOnly(Box<Payment>)")
         );

@@ -734,6 +734,9 @@ fn event_module(catalogue: &Catalogue) -> TokenStream {
     let schemas: Vec<Ident> = events.iter().map(|e| ident(&e.schema)).collect();
     let variant_docs: Vec<TokenStream> = events.iter().map(|e| event_docs(e, true)).collect();
     let type_docs: Vec<TokenStream> = events.iter().map(|e| event_docs(e, false)).collect();
+    let names_ko: Vec<&str> = events.iter().map(|e| e.name.ko.as_str()).collect();
+    let names_en: Vec<&str> = events.iter().map(|e| e.name.en.as_str()).collect();
+    let schema_names: Vec<&str> = events.iter().map(|e| e.schema.as_str()).collect();
     quote! {
         //! The [`Event`] enum (one variant per event type) and [`EventType`].
 
@@ -821,6 +824,28 @@ fn event_module(catalogue: &Catalogue) -> TokenStream {
             pub const fn as_str(self) -> &'static str {
                 match self {
                     #(#cfgs Self::#variants => #types,)*
+                }
+            }
+
+            /// 이벤트 이름 — StepPay's Korean name for it, e.g. `"결제 성공"`.
+            pub const fn name_ko(self) -> &'static str {
+                match self {
+                    #(#cfgs Self::#variants => #names_ko,)*
+                }
+            }
+
+            /// Its English name, e.g. `"Payment completed"`.
+            pub const fn name_en(self) -> &'static str {
+                match self {
+                    #(#cfgs Self::#variants => #names_en,)*
+                }
+            }
+
+            /// The name of its payload type, the schema of `data`, e.g. `"Payment"` (see
+            /// [`types`](super::types)).
+            pub const fn schema(self) -> &'static str {
+                match self {
+                    #(#cfgs Self::#variants => #schema_names,)*
                 }
             }
         }
@@ -989,6 +1014,8 @@ fn root_module(catalogue: &Catalogue) -> TokenStream {
         //! [`Handler`] and [`dispatch`].
 
         mod event;
+        #[cfg(feature = "test-util")]
+        pub(crate) mod examples;
         mod handler;
         #(#declarations)*
 
@@ -1005,4 +1032,51 @@ fn root_module(catalogue: &Catalogue) -> TokenStream {
             #(#reexports)*
         }
     }
+}
+
+/// `examples.rs`: the example delivery and the JSON Schema of each event type, for the crate's
+/// `testing` module. `has_example` says which event types have an example in the catalogue.
+pub(crate) fn examples_module(catalogue: &Catalogue, has_example: impl Fn(&str) -> bool) -> String {
+    let cfgs = event_cfgs(catalogue);
+    let mut body_arms = Vec::new();
+    for (event, cfg) in catalogue.events.iter().zip(&cfgs) {
+        if has_example(&event.event_type) {
+            let variant = ident(&event.variant);
+            let path = format!("../../deliveries/{}.json", event.event_type);
+            body_arms.push(quote! { #cfg EventType::#variant => Some(include_str!(#path)), });
+        }
+    }
+    if body_arms.len() < catalogue.events.len() {
+        body_arms.push(quote! {
+            #[allow(unreachable_patterns, reason = "unreachable when every event compiled in has an example")]
+            _ => None,
+        });
+    }
+    let schema_arms = catalogue.events.iter().zip(&cfgs).map(|(event, cfg)| {
+        let variant = ident(&event.variant);
+        let path = format!("../../schema/{}.schema.json", event.schema);
+        quote! { #cfg EventType::#variant => include_str!(#path), }
+    });
+    let tokens = quote! {
+        //! The example delivery and the JSON Schema of each event type, for `crate::testing`
+        //! (feature `test-util`). The bodies are the copies in `generated/deliveries/`.
+
+        use super::event::EventType;
+
+        /// The example delivery of `event_type`, byte for byte as in
+        /// `schema/examples/<event type>.json`; `None` when the catalogue has none.
+        pub(crate) fn body(event_type: EventType) -> Option<&'static str> {
+            match event_type {
+                #(#body_arms)*
+            }
+        }
+
+        /// The JSON Schema of `event_type`'s `data`, as in `generated/schema/`.
+        pub(crate) fn json_schema(event_type: EventType) -> &'static str {
+            match event_type {
+                #(#schema_arms)*
+            }
+        }
+    };
+    render("schema/examples/", tokens)
 }

@@ -800,6 +800,187 @@ impl EventType {
             Self::CoverPaused => "cover.paused",
         }
     }
+
+    /// 이벤트 이름 — StepPay's Korean name for it, e.g. `"결제 성공"`.
+    pub const fn name_ko(self) -> &'static str {
+        match self {
+            #[cfg(feature = "order")]
+            Self::OrderCreated => "주문 생성",
+            #[cfg(feature = "order")]
+            Self::OrderUpdated => "주문 변경",
+            #[cfg(feature = "order")]
+            Self::OrderPaymentCompleted => "주문 결제 성공",
+            #[cfg(feature = "subscription")]
+            Self::SubscriptionCreated => "구독 생성",
+            #[cfg(feature = "subscription")]
+            Self::SubscriptionUpdated => "구독 변경",
+            #[cfg(feature = "subscription")]
+            Self::SubscriptionPaymentDueNotification => "결제 예정 알림",
+            #[cfg(feature = "subscription")]
+            Self::SubscriptionUsageAdded => "사용량 추가",
+            #[cfg(feature = "invoice")]
+            Self::InvoiceCreated => "청구서 생성",
+            #[cfg(feature = "invoice")]
+            Self::InvoiceUpdated => "청구서 변경",
+            #[cfg(feature = "invoice")]
+            Self::InvoiceDeleted => "청구서 삭제",
+            #[cfg(feature = "payment")]
+            Self::PaymentCompleted => "결제 성공",
+            #[cfg(feature = "payment")]
+            Self::PaymentFailed => "결제 실패",
+            #[cfg(feature = "payment")]
+            Self::PaymentCanceled => "결제 취소",
+            #[cfg(feature = "payment")]
+            Self::PaymentStandby => "결제 대기",
+            #[cfg(feature = "customer")]
+            Self::CustomerCreated => "회원 생성",
+            #[cfg(feature = "customer")]
+            Self::CustomerUpdated => "회원 정보 변경",
+            #[cfg(feature = "customer")]
+            Self::CustomerDeleted => "회원 삭제",
+            #[cfg(feature = "product")]
+            Self::ProductCreated => "상품 생성",
+            #[cfg(feature = "product")]
+            Self::ProductUpdated => "상품 수정",
+            #[cfg(feature = "product")]
+            Self::ProductDeleted => "상품 삭제",
+            #[cfg(feature = "product")]
+            Self::ProductPriceCreated => "가격 플랜 생성",
+            #[cfg(feature = "product")]
+            Self::ProductPriceUpdated => "가격 플랜 수정",
+            #[cfg(feature = "product")]
+            Self::ProductPriceDeleted => "가격 플랜 삭제",
+            #[cfg(feature = "cover")]
+            Self::CoverSentMessage => "커버 알림 발송",
+            #[cfg(feature = "cover")]
+            Self::CoverDelayedMessage => "커버 알림 나중에 받기",
+            #[cfg(feature = "cover")]
+            Self::CoverChangedPaymentDate => "커버 결제일 변경",
+            #[cfg(feature = "cover")]
+            Self::CoverPaused => "커버 만기",
+        }
+    }
+
+    /// Its English name, e.g. `"Payment completed"`.
+    pub const fn name_en(self) -> &'static str {
+        match self {
+            #[cfg(feature = "order")]
+            Self::OrderCreated => "Order created",
+            #[cfg(feature = "order")]
+            Self::OrderUpdated => "Order updated",
+            #[cfg(feature = "order")]
+            Self::OrderPaymentCompleted => "Order payment completed",
+            #[cfg(feature = "subscription")]
+            Self::SubscriptionCreated => "Subscription created",
+            #[cfg(feature = "subscription")]
+            Self::SubscriptionUpdated => "Subscription updated",
+            #[cfg(feature = "subscription")]
+            Self::SubscriptionPaymentDueNotification => "Payment due notification",
+            #[cfg(feature = "subscription")]
+            Self::SubscriptionUsageAdded => "Usage added",
+            #[cfg(feature = "invoice")]
+            Self::InvoiceCreated => "Invoice created",
+            #[cfg(feature = "invoice")]
+            Self::InvoiceUpdated => "Invoice updated",
+            #[cfg(feature = "invoice")]
+            Self::InvoiceDeleted => "Invoice deleted",
+            #[cfg(feature = "payment")]
+            Self::PaymentCompleted => "Payment completed",
+            #[cfg(feature = "payment")]
+            Self::PaymentFailed => "Payment failed",
+            #[cfg(feature = "payment")]
+            Self::PaymentCanceled => "Payment canceled",
+            #[cfg(feature = "payment")]
+            Self::PaymentStandby => "Payment pending",
+            #[cfg(feature = "customer")]
+            Self::CustomerCreated => "Customer created",
+            #[cfg(feature = "customer")]
+            Self::CustomerUpdated => "Customer updated",
+            #[cfg(feature = "customer")]
+            Self::CustomerDeleted => "Customer deleted",
+            #[cfg(feature = "product")]
+            Self::ProductCreated => "Product created",
+            #[cfg(feature = "product")]
+            Self::ProductUpdated => "Product updated",
+            #[cfg(feature = "product")]
+            Self::ProductDeleted => "Product deleted",
+            #[cfg(feature = "product")]
+            Self::ProductPriceCreated => "Price plan created",
+            #[cfg(feature = "product")]
+            Self::ProductPriceUpdated => "Price plan updated",
+            #[cfg(feature = "product")]
+            Self::ProductPriceDeleted => "Price plan deleted",
+            #[cfg(feature = "cover")]
+            Self::CoverSentMessage => "Cover reminder sent",
+            #[cfg(feature = "cover")]
+            Self::CoverDelayedMessage => "Cover reminder postponed",
+            #[cfg(feature = "cover")]
+            Self::CoverChangedPaymentDate => "Cover payment date changed",
+            #[cfg(feature = "cover")]
+            Self::CoverPaused => "Cover expired",
+        }
+    }
+
+    /// The name of its payload type, the schema of `data`, e.g. `"Payment"` (see
+    /// [`types`](super::types)).
+    pub const fn schema(self) -> &'static str {
+        match self {
+            #[cfg(feature = "order")]
+            Self::OrderCreated => "Order",
+            #[cfg(feature = "order")]
+            Self::OrderUpdated => "Order",
+            #[cfg(feature = "order")]
+            Self::OrderPaymentCompleted => "Order",
+            #[cfg(feature = "subscription")]
+            Self::SubscriptionCreated => "Subscription",
+            #[cfg(feature = "subscription")]
+            Self::SubscriptionUpdated => "Subscription",
+            #[cfg(feature = "subscription")]
+            Self::SubscriptionPaymentDueNotification => "Subscription",
+            #[cfg(feature = "subscription")]
+            Self::SubscriptionUsageAdded => "Usage",
+            #[cfg(feature = "invoice")]
+            Self::InvoiceCreated => "Invoice",
+            #[cfg(feature = "invoice")]
+            Self::InvoiceUpdated => "Invoice",
+            #[cfg(feature = "invoice")]
+            Self::InvoiceDeleted => "Invoice",
+            #[cfg(feature = "payment")]
+            Self::PaymentCompleted => "Payment",
+            #[cfg(feature = "payment")]
+            Self::PaymentFailed => "Payment",
+            #[cfg(feature = "payment")]
+            Self::PaymentCanceled => "Payment",
+            #[cfg(feature = "payment")]
+            Self::PaymentStandby => "Payment",
+            #[cfg(feature = "customer")]
+            Self::CustomerCreated => "Customer",
+            #[cfg(feature = "customer")]
+            Self::CustomerUpdated => "Customer",
+            #[cfg(feature = "customer")]
+            Self::CustomerDeleted => "Customer",
+            #[cfg(feature = "product")]
+            Self::ProductCreated => "Product",
+            #[cfg(feature = "product")]
+            Self::ProductUpdated => "Product",
+            #[cfg(feature = "product")]
+            Self::ProductDeleted => "Product",
+            #[cfg(feature = "product")]
+            Self::ProductPriceCreated => "Price",
+            #[cfg(feature = "product")]
+            Self::ProductPriceUpdated => "Price",
+            #[cfg(feature = "product")]
+            Self::ProductPriceDeleted => "Price",
+            #[cfg(feature = "cover")]
+            Self::CoverSentMessage => "Cover",
+            #[cfg(feature = "cover")]
+            Self::CoverDelayedMessage => "Cover",
+            #[cfg(feature = "cover")]
+            Self::CoverChangedPaymentDate => "Cover",
+            #[cfg(feature = "cover")]
+            Self::CoverPaused => "Cover",
+        }
+    }
 }
 
 impl FromStr for EventType {

@@ -3,6 +3,10 @@
 //! [`Handler`] and [`dispatch`].
 
 mod event;
+
+#[cfg(feature = "test-util")]
+pub(crate) mod examples;
+
 mod handler;
 
 #[cfg(any(
