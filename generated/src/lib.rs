@@ -92,6 +92,9 @@
 //! - `memory-store`, `sqlite`, `postgres`: the delivery stores, one feature each (SQLite is
 //!   compiled in; PostgreSQL through tokio-postgres and a deadpool pool). Each turns `receive` on.
 //! - `axum`: the `axum` module, the receiver as an axum route, and an extractor.
+//! - `test-util`: the `testing` module, for your tests: every event type's example delivery,
+//!   requests signed as StepPay signs them, and the broken ones a receiver must refuse. It may
+//!   change in minor releases.
 //!
 //! # What to expect from the types
 //!
@@ -114,7 +117,8 @@
 //!   catalogue marks sensitive (names, emails, phones, addresses, bank accounts, registration
 //!   numbers; the reference tables list them), and an unknown event's raw `data` is not printed.
 //!   Serialization is unchanged.
-//! - Payload structs are `#[non_exhaustive]`; in tests, build them from JSON.
+//! - Payload structs are `#[non_exhaustive]`, and their fields public: in tests, start from an
+//!   example delivery (`testing::example`, feature `test-util`) or from JSON, and change fields.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
@@ -143,6 +147,8 @@ pub mod axum;
 pub mod receive;
 #[cfg(feature = "receive")]
 pub mod store;
+#[cfg(feature = "test-util")]
+pub mod testing;
 
 pub use crate::generated::{Event, EventType, Handler, dispatch, types};
 pub use crate::runtime::{

@@ -308,8 +308,20 @@ impl<'a> SignatureHeader<'a> {
 /// The `Steppay-Signature` header value StepPay would send for `body` at `timestamp`, signed
 /// with `secret`, in the documented form `timestamp=<seconds>,key=<base64>`.
 ///
-/// For testing your own endpoint with real signatures.
+/// For testing your own endpoint with real signatures; the `testing` module (feature
+/// `test-util`) builds whole requests with it.
 pub fn sign(secret: impl AsRef<[u8]>, timestamp: i64, body: &[u8]) -> String {
+    sign_with_label(secret, timestamp, body, Label::Key)
+}
+
+/// [`sign`], with the signature under another label: StepPay's docs write `key=`, and a real
+/// delivery carried `v0=`. A [`Verifier`] accepts either.
+pub fn sign_with_label(
+    secret: impl AsRef<[u8]>,
+    timestamp: i64,
+    body: &[u8],
+    label: Label,
+) -> String {
     let signature = match HmacSha256::new_from_slice(secret.as_ref()) {
         Ok(mut mac) => {
             mac.update(timestamp.to_string().as_bytes());
@@ -320,7 +332,28 @@ pub fn sign(secret: impl AsRef<[u8]>, timestamp: i64, body: &[u8]) -> String {
         // HMAC accepts keys of any length, so this arm is never taken.
         Err(_) => String::new(),
     };
-    format!("timestamp={timestamp},key={signature}")
+    format!("timestamp={timestamp},{}={signature}", label.as_str())
+}
+
+/// The label a signature is sent under in the `Steppay-Signature` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Label {
+    /// `key=`, as StepPay's docs write it.
+    #[default]
+    Key,
+    /// `v0=`, as a real delivery (2023-08-02) carried it.
+    V0,
+}
+
+impl Label {
+    /// The label as it stands in the header, without the `=`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Label::Key => "key",
+            Label::V0 => "v0",
+        }
+    }
 }
 
 /// A stable identity for a delivery: the SHA-256 of its raw body.

@@ -11,6 +11,8 @@ mod parse;
 #[cfg(feature = "axum")]
 mod receive;
 mod robustness;
+#[cfg(feature = "test-util")]
+mod testing;
 mod verify;
 
 use std::path::{Path, PathBuf};
