@@ -40,7 +40,7 @@
 //! }
 //!
 //! #[tokio::main(flavor = "current_thread")]
-//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! async fn main() -> Result<(), HandlerError> {
 //!     // The catalogue's payment.completed, with the amount and the status changed.
 //!     let mut webhook = testing::example(EventType::PaymentCompleted).webhook;
 //!     let Event::PaymentCompleted(payment) = &mut webhook.event else { unreachable!() };
