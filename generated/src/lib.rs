@@ -162,6 +162,11 @@ pub use crate::runtime::{
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
 
+/// The Korean README's examples, run the same way.
+#[cfg(all(doctest, feature = "axum"))]
+#[doc = include_str!("../../README.ko.md")]
+struct ReadmeKoDoctests;
+
 /// 웹훅 레퍼런스 — The event and schema tables generated from the catalogue, as in StepPay's docs.
 #[doc = include_str!("../docs/webhooks.md")]
 pub mod reference {}

@@ -1,0 +1,185 @@
+//! `inspect`: what a delivery says: its event type and names, when it was sent (UTC and KST), and
+//! its payload as the crate's types read it, with personal data redacted; or where it does not
+//! parse. `listen` prints each delivery it receives the same way.
+
+use std::process::ExitCode;
+
+use chrono::{DateTime, FixedOffset};
+use serde_json::{Value, json};
+use steppay_webhooks::{ParseError, ParseErrorKind, Webhook};
+
+use crate::error::{CliError, Code};
+use crate::json::Tree;
+use crate::output::{Output, bold, dim};
+use crate::request;
+use crate::schema::PayloadSchema;
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  steppay-webhooks inspect body.json
+  steppay-webhooks inspect captured-request.http      # a whole captured HTTP request works too
+  pbpaste | steppay-webhooks inspect -
+  steppay-webhooks inspect --show-personal body.json")]
+pub(crate) struct Args {
+    /// The delivery body, or a whole captured HTTP request; `-` reads stdin
+    #[arg(value_name = "FILE | -")]
+    input: String,
+
+    /// Show personal data (names, emails, phone numbers, addresses, accounts) instead of
+    /// `<redacted>`
+    #[arg(long)]
+    show_personal: bool,
+}
+
+pub(crate) fn run(args: Args, output: Output) -> Result<ExitCode, CliError> {
+    let input = request::read(&args.input)?;
+    match Report::of(&input.body, args.show_personal) {
+        Ok(report) => {
+            output.text(&report.human);
+            output.json(&report.json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            output.json(&json!({ "parsed": false, "error": parse_error_json(&error) }));
+            Err(parse_error(&input.name, input.was_request, &error))
+        }
+    }
+}
+
+/// A delivery, rendered for people and for `--json`.
+#[derive(Debug)]
+pub(crate) struct Report {
+    pub(crate) human: String,
+    pub(crate) json: Value,
+}
+
+impl Report {
+    pub(crate) fn of(body: &[u8], show_personal: bool) -> Result<Self, ParseError> {
+        let webhook = Webhook::from_slice(body)?;
+        let sent_utc = webhook.sent_at();
+        let kst = FixedOffset::east_opt(9 * 3600);
+        let sent_kst = sent_utc.zip(kst).map(|(utc, kst)| utc.with_timezone(&kst));
+        let format = |time: Option<String>| time.unwrap_or_else(|| "out of range".to_owned());
+        let utc_text = format(sent_utc.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()));
+        let kst_text = format(sent_kst.map(|t| t.format("%Y-%m-%d %H:%M:%S KST").to_string()));
+
+        // The payload as the crate's types read it: written back from the typed value, in the
+        // catalogue's field order, so that what shows is what a handler gets.
+        let typed = serde_json::to_string(&webhook).ok().and_then(|text| Tree::parse(&text).ok());
+        let mut data = typed.as_ref().and_then(|tree| tree.get("data")).cloned();
+        let event_type = webhook.event_type();
+        let (redacted, hidden) = match (event_type, data.as_mut()) {
+            (_, None) => (0, false),
+            (Some(event_type), Some(data)) if !show_personal => {
+                (PayloadSchema::of(event_type).redact(data), false)
+            }
+            (Some(_), Some(_)) => (0, false),
+            // An event the catalogue does not know: which fields are personal is not known.
+            (None, Some(_)) => (0, !show_personal),
+        };
+
+        let mut human = String::new();
+        let mut line = |label: &str, value: String| {
+            human.push_str(&format!("{} {value}\n", bold(&format!("{label:<8}"))));
+        };
+        match event_type {
+            Some(t) => line("event", format!("{t} · {} · {}", t.name_ko(), t.name_en())),
+            None => line(
+                "event",
+                format!("{} (not in this version's catalogue)", webhook.event.as_str()),
+            ),
+        }
+        if let Some(t) = event_type {
+            line("schema", t.schema().to_owned());
+        }
+        line(
+            "sent",
+            format!(
+                "{utc_text} · {kst_text} {}",
+                dim(&format!("(timestamp {})", webhook.timestamp))
+            ),
+        );
+        line("version", webhook.version.clone());
+        line("isTest", webhook.is_test.map_or_else(|| "absent".to_owned(), |t| t.to_string()));
+        let data_text = match (&data, hidden) {
+            (_, true) => {
+                line(
+                    "data",
+                    dim(
+                        "not shown: this version cannot tell which fields are personal (--show-personal shows it)",
+                    ),
+                );
+                None
+            }
+            (Some(data), false) => {
+                let note = if redacted > 0 {
+                    dim(&format!(
+                        "{redacted} personal values redacted (--show-personal shows them)"
+                    ))
+                } else {
+                    String::new()
+                };
+                line("data", note);
+                Some(data.pretty(2))
+            }
+            (None, false) => None,
+        };
+        if let Some(text) = &data_text {
+            human.push_str(text);
+            human.push('\n');
+        }
+        let json_data = match (&data, hidden) {
+            (Some(data), false) => serde_json::from_str(&data.compact()).unwrap_or(Value::Null),
+            _ => Value::Null,
+        };
+        let json = json!({
+            "parsed": true,
+            "event": webhook.event.as_str(),
+            "known": event_type.is_some(),
+            "name": event_type.map(|t| json!({ "ko": t.name_ko(), "en": t.name_en() })),
+            "schema": event_type.map(|t| t.schema()),
+            "timestamp": webhook.timestamp,
+            "sent_utc": sent_utc.map(|t| t.to_rfc3339()),
+            "sent_kst": sent_kst.map(|t: DateTime<FixedOffset>| t.to_rfc3339()),
+            "version": webhook.version,
+            "is_test": webhook.is_test,
+            "redacted": redacted,
+            "data": json_data,
+        });
+        Ok(Self { human: human.trim_end().to_owned(), json })
+    }
+}
+
+/// A body that does not parse, told like a compiler error.
+pub(crate) fn parse_error(name: &str, in_request: bool, error: &ParseError) -> CliError {
+    let location = if in_request {
+        format!("{name}: the body's line {}, column {}", error.line(), error.column())
+    } else {
+        format!("{name}:{}:{}", error.line(), error.column())
+    };
+    let what = match error.event_type() {
+        Some(event) => format!("`{name}` is not a `{event}` delivery this version can read"),
+        None => format!("`{name}` is not a StepPay delivery this version can read"),
+    };
+    let help = match error.kind() {
+        ParseErrorKind::Syntax => "give the body exactly as StepPay sent it (JSON)",
+        ParseErrorKind::Envelope => {
+            "a delivery has `timestamp`, `version`, `event` and `data` (and often `isTest`)"
+        }
+        _ => {
+            "if StepPay really sends this, the catalogue is behind StepPay: please report it with the event type and the path"
+        }
+    };
+    CliError::new(Code::Failed, what).at(location).note(error.to_string()).help(help)
+}
+
+fn parse_error_json(error: &ParseError) -> Value {
+    json!({
+        "event": error.event_type(),
+        "path": error.path(),
+        "line": error.line(),
+        "column": error.column(),
+        "message": error.to_string(),
+    })
+}

@@ -1,0 +1,56 @@
+//! One module per subcommand, each with its arguments (clap derive) and its `run`.
+
+pub(crate) mod events;
+pub(crate) mod inspect;
+pub(crate) mod listen;
+pub(crate) mod send;
+pub(crate) mod verify;
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use crate::error::CliError;
+use crate::output::Output;
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Sign an example delivery (or a body of yours) as StepPay does, and POST it
+    Send(send::Args),
+    /// Say whether a captured delivery verifies and, if not, why
+    Verify(verify::Args),
+    /// Read a delivery: its event, when it was sent, its payload (personal data redacted)
+    Inspect(inspect::Args),
+    /// Receive deliveries on 127.0.0.1: verify each, print it, answer 200
+    Listen(listen::Args),
+    /// List the event types this version knows, with their names and payload schemas
+    Events(events::Args),
+}
+
+pub(crate) fn run(command: Command, output: &Output) -> Result<ExitCode, CliError> {
+    match command {
+        Command::Send(args) => send::run(args, *output),
+        Command::Verify(args) => verify::run(args, *output),
+        Command::Inspect(args) => inspect::run(args, *output),
+        Command::Listen(args) => listen::run(args, *output),
+        Command::Events(args) => events::run(&args, *output),
+    }
+}
+
+pub(crate) const AFTER_HELP: &str = "\
+Examples:
+  steppay-webhooks events
+  export STEPPAY_WEBHOOK_SECRET=…            # the webhook's 검증 KEY; never an argument
+  steppay-webhooks send payment.completed --to http://127.0.0.1:3000/webhooks/steppay
+  steppay-webhooks send payment.completed --set data.paidAmount=1500 --to http://127.0.0.1:3000/webhooks/steppay
+  steppay-webhooks send --all --to http://127.0.0.1:3000/webhooks/steppay
+  steppay-webhooks verify --header 'timestamp=1741065731,key=…' body.json
+  steppay-webhooks inspect body.json
+  steppay-webhooks listen --port 3000
+
+The secret is read from STEPPAY_WEBHOOK_SECRET, or asked for on the terminal; it is never
+printed, nor is a signature.
+
+Exit codes: 0 success; 1 the endpoint answered other than 2xx, the delivery does not verify,
+or the body does not parse; 2 a usage mistake (a flag, a path, an event type, a file, no
+secret); 3 the endpoint could not be reached.";
