@@ -285,32 +285,29 @@ impl Tree {
     }
 
     /// The same value with the non-ASCII characters of its strings escaped as `\uXXXX`, as
-    /// Python's `json.dumps` writes them by default.
+    /// Python's `json.dumps` writes them by default. Keys are written from their decoded text
+    /// (StepPay's are ASCII).
     pub(crate) fn ascii_escaped(&self) -> Tree {
-        match self {
-            // Keys are written from their decoded text; StepPay's are ASCII.
-            Tree::Object(members) => {
-                Tree::Object(members.iter().map(|(k, v)| (k.clone(), v.ascii_escaped())).collect())
-            }
-            Tree::Array(items) => Tree::Array(items.iter().map(Tree::ascii_escaped).collect()),
-            Tree::Scalar(text) if text.starts_with('"') => Tree::Scalar(escape_non_ascii(text)),
-            Tree::Scalar(text) => Tree::Scalar(text.clone()),
-        }
+        self.map_strings(&escape_non_ascii)
     }
 
     /// The same value with the escapes of its strings decoded where JSON allows the character
     /// itself (`\u00e9` becomes `é`), as most JSON writers other than Python's write them.
     pub(crate) fn unescaped(&self) -> Tree {
+        self.map_strings(&|text| {
+            let decoded = serde_json::from_str::<String>(text).ok();
+            decoded.and_then(|s| serde_json::to_string(&s).ok()).unwrap_or_else(|| text.to_owned())
+        })
+    }
+
+    /// The same value with each string scalar (as written, quotes included) replaced by `f`'s.
+    fn map_strings(&self, f: &impl Fn(&str) -> String) -> Tree {
         match self {
             Tree::Object(members) => {
-                Tree::Object(members.iter().map(|(k, v)| (k.clone(), v.unescaped())).collect())
+                Tree::Object(members.iter().map(|(k, v)| (k.clone(), v.map_strings(f))).collect())
             }
-            Tree::Array(items) => Tree::Array(items.iter().map(Tree::unescaped).collect()),
-            Tree::Scalar(text) if text.starts_with('"') => {
-                let decoded = serde_json::from_str::<String>(text).ok();
-                let written = decoded.and_then(|s| serde_json::to_string(&s).ok());
-                Tree::Scalar(written.unwrap_or_else(|| text.clone()))
-            }
+            Tree::Array(items) => Tree::Array(items.iter().map(|v| v.map_strings(f)).collect()),
+            Tree::Scalar(text) if text.starts_with('"') => Tree::Scalar(f(text)),
             Tree::Scalar(text) => Tree::Scalar(text.clone()),
         }
     }
