@@ -122,6 +122,10 @@ fn an_example_travels_byte_for_byte_and_is_looked_up_by_its_event_type() {
         "{lookup}"
     );
     assert!(lookup.contains("_ => None,"), "the other events have none: {lookup}");
+    // With no example at all, there is nothing to match.
+    let output = codegen::generate(&fixture("mini")).unwrap_or_else(|e| panic!("{e}"));
+    let lookup = &output.files["generated/src/generated/examples.rs"];
+    assert!(lookup.contains("let _ = event_type;\n    None"), "{lookup}");
 }
 
 #[test]

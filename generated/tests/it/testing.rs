@@ -141,9 +141,12 @@ mod router {
         use steppay_webhooks::types::{Payment, PaymentStatus};
         use steppay_webhooks::{Delivery, Event, EventType};
 
-        /// Records the amount and status of every completed payment.
+        /// The amount and status of a completed payment.
+        type Paid = (Option<String>, PaymentStatus);
+
+        /// Records every completed payment.
         #[derive(Clone, Default)]
-        struct Payments(Arc<Mutex<Vec<(Option<String>, PaymentStatus)>>>);
+        struct Payments(Arc<Mutex<Vec<Paid>>>);
 
         impl Handler for Payments {
             async fn payment_completed(

@@ -17,3 +17,10 @@ pub mod key;
 #[rustfmt::skip]
 #[path = "../../fixtures/mini/expected/generated/src/generated/mod.rs"]
 pub mod generated;
+
+/// The lookup of the example deliveries and JSON Schemas, used as the real crate's `testing`
+/// module uses it, so that clippy reads it with the `test-util` feature on.
+#[cfg(feature = "test-util")]
+pub fn example(event_type: generated::EventType) -> (Option<&'static str>, &'static str) {
+    (generated::examples::body(event_type), generated::examples::json_schema(event_type))
+}
