@@ -126,7 +126,10 @@ impl PayloadSchema {
                         walked = Walked { shape: self.shape(items), required: true, owner: None };
                     }
                     _ => {
-                        return Err(WalkError::NotAList { depth, is: describe(self, walked.shape) });
+                        return Err(WalkError::NotAList {
+                            depth,
+                            is: describe(self, walked.shape),
+                        });
                     }
                 },
             }
