@@ -12,9 +12,9 @@
 //! - [`broken`]: the requests your endpoint must refuse (a wrong secret, a stale timestamp, no
 //!   header, a body changed after signing).
 //!
-//! Signing goes through [`verify::sign`](crate::verify::sign), the same code the crate's
-//! `Verifier` is tested against, and the same code the `steppay-webhooks` command-line tool
-//! signs with.
+//! Signing goes through [`verify::sign`], the crate's one signing function (with
+//! [`verify::sign_with_label`]), the same code the `steppay-webhooks` command-line tool signs
+//! with.
 //!
 //! # A unit test of your `Handler`
 //!
