@@ -61,15 +61,8 @@ where
     pub async fn receive(&self, signature: Option<&[u8]>, body: Bytes) -> Outcome {
         let this = self.clone();
         let signature = signature.map(<[u8]>::to_vec);
-        let span = tracing::info_span!(
-            "steppay_webhook",
-            event = Empty,
-            key = Empty,
-            attempt = Empty,
-            outcome = Empty,
-            status = Empty,
-            latency_ms = Empty,
-        );
+        let span =
+            tracing::info_span!("steppay_webhook", event = Empty, key = Empty, attempt = Empty,);
         let task = tokio::spawn(
             async move {
                 let started = Instant::now();
@@ -356,16 +349,18 @@ where
     }
 }
 
-/// One event per delivery, in its span: the outcome, the status and the latency. Never a payload
-/// value, a secret or a signature.
+/// One event per delivery, in its span (event type, key, attempt): the outcome, the status and the
+/// latency. Never a payload value, a secret or a signature.
 fn log(outcome: &Outcome, started: Instant) {
-    let span = tracing::Span::current();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    span.record("outcome", outcome.name());
-    span.record("status", outcome.status());
-    span.record("latency_ms", latency_ms);
     match outcome {
-        Outcome::Rejected(error) => tracing::warn!(%error, "delivery rejected"),
+        Outcome::Rejected(error) => tracing::warn!(
+            outcome = outcome.name(),
+            status = outcome.status(),
+            latency_ms,
+            %error,
+            "delivery rejected"
+        ),
         _ if outcome.status() >= 500 => tracing::warn!(
             outcome = outcome.name(),
             status = outcome.status(),
