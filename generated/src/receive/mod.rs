@@ -197,8 +197,9 @@ where
         self
     }
 
-    /// The largest body accepted, in bytes.
-    pub fn max_body(&self) -> usize {
+    /// The largest body accepted, in bytes, for the adapters.
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
+    pub(crate) fn max_body(&self) -> usize {
         self.body_limit
     }
 
