@@ -24,7 +24,7 @@ import { parse, root as defaultRoot, typescriptModels } from './typescript.mjs';
 /** Findings the parser reports that stay, by rule code, with the reason. */
 const EXPECTED = {
   'asyncapi-latest-version':
-    'the document follows AsyncAPI 3.0.0 on purpose: it is the version the most tools read (issue 12)',
+    'issue 12 asks for an AsyncAPI 3.0 document; moving to 3.1.0 is a decision of its own',
 };
 
 const SEVERITY = ['error', 'warning', 'info', 'hint'];
