@@ -25,14 +25,18 @@ pub(crate) fn check(catalogue: &Catalogue, examples: &[SourceFile]) -> Vec<Diagn
     examples.iter().filter_map(|file| check_one(catalogue, file).err()).collect()
 }
 
-fn check_one(catalogue: &Catalogue, file: &SourceFile) -> Result<(), Diagnostic> {
-    let known = || catalogue.events.iter().map(|e| e.event_type.as_str());
-    // `schema/examples/payment.completed.json` shows `payment.completed`; `extra/` any event.
-    let named_for = file
-        .path
+/// The event type an example is named for: `schema/examples/payment.completed.json` shows
+/// `payment.completed`; one in `extra/` may show any event, and is named for none.
+pub(crate) fn named_for(file: &SourceFile) -> Option<&str> {
+    file.path
         .strip_prefix(EXAMPLES_DIR)
         .filter(|name| !name.contains('/'))
-        .and_then(|name| name.strip_suffix(".json"));
+        .and_then(|name| name.strip_suffix(".json"))
+}
+
+fn check_one(catalogue: &Catalogue, file: &SourceFile) -> Result<(), Diagnostic> {
+    let known = || catalogue.events.iter().map(|e| e.event_type.as_str());
+    let named_for = named_for(file);
     if let Some(named_for) = named_for
         && !known().any(|e| e == named_for)
     {

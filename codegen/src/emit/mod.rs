@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 
 use crate::model::{Catalogue, Deviation, PageSays};
+use crate::source::SourceFile;
 
+mod asyncapi;
 mod json_schema;
 mod manifest;
 mod markdown;
@@ -21,19 +23,23 @@ pub(crate) const RUST_DIR: &str = "generated/src/generated";
 pub(crate) const DOCS_DIR: &str = "generated/docs";
 /// The generated JSON Schemas.
 pub(crate) const SCHEMA_DIR: &str = "generated/schema";
+/// The generated AsyncAPI document.
+pub(crate) const ASYNCAPI_DIR: &str = "generated/asyncapi";
 
 /// The folders the generator owns: every file in them is generated, and a file it no longer
 /// produces is deleted.
-pub const OWNED_DIRS: &[&str] = &[RUST_DIR, DOCS_DIR, SCHEMA_DIR];
+pub const OWNED_DIRS: &[&str] = &[RUST_DIR, DOCS_DIR, SCHEMA_DIR, ASYNCAPI_DIR];
 
 /// The command that regenerates every file, named in each file's header.
 pub const REGENERATE: &str = "cargo xtask gen";
 
-pub(crate) fn emit(catalogue: &Catalogue) -> Files {
+/// Every generated file; `examples` are the catalogue's example deliveries, already checked.
+pub(crate) fn emit(catalogue: &Catalogue, examples: &[SourceFile]) -> Files {
     let mut files = Files::new();
     rust::emit(catalogue, &mut files);
     markdown::emit(catalogue, &mut files);
     json_schema::emit(catalogue, &mut files);
+    asyncapi::emit(catalogue, examples, &mut files);
     files
 }
 

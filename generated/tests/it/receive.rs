@@ -6,10 +6,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::http::StatusCode;
+#[cfg(feature = "order")]
 use axum::routing::post;
 #[cfg(feature = "order")]
 use steppay_webhooks::Event;
 use steppay_webhooks::Handler;
+#[cfg(feature = "order")]
 use steppay_webhooks::axum::VerifiedWebhook;
 use steppay_webhooks::receive::Receiver;
 use steppay_webhooks::verify::{Verifier, sign};
