@@ -6,7 +6,8 @@
 //!  schema/types/*.yaml ┴─▶ YAML mirror ─▶ Catalogue model ─┬─▶ Rust        generated/src/generated/
 //!                        (shape)      (meaning)   ▲      ├─▶ Markdown    generated/docs/
 //!  schema/examples/ ──────────────────────────────┘      ├─▶ JSON Schema generated/schema/
-//!                       (each parses as its event)       ├─▶ [features]  generated/Cargo.toml
+//!                       (each parses as its event)       ├─▶ AsyncAPI    generated/asyncapi/
+//!                                                        ├─▶ [features]  generated/Cargo.toml
 //!                                                        └─▶ examples    generated/deliveries/
 //! ```
 //!
@@ -14,7 +15,8 @@
 //! 2. [`lower`] checks meaning (unique names, references that resolve, valid Rust names) and
 //!    builds the [`Catalogue`], which knows nothing of YAML; [`examples`] then reads every
 //!    example delivery against it.
-//! 3. One emitter per output reads the catalogue.
+//! 3. One emitter per output reads the catalogue (the AsyncAPI document also takes each event's
+//!    example delivery).
 //!
 //! Two analyses of the catalogue serve the maintainer: [`drift`] compares it with StepPay's own
 //! pages (read by [`pages`]) and [`changes`] classes the changes between two catalogues for the
@@ -93,8 +95,6 @@ pub fn load(input: &Input) -> Result<Catalogue, Diagnostics> {
 /// Every mistake found in the catalogue; nothing is emitted then.
 pub fn generate(input: &Input) -> Result<Output, Diagnostics> {
     let catalogue = load(input)?;
-    Ok(Output {
-        files: emit::emit(&catalogue, &input.examples),
-        features: emit::features(&catalogue),
-    })
+    let files = emit::emit(&catalogue, &input.examples);
+    Ok(Output { files, features: emit::features(&catalogue) })
 }

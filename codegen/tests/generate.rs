@@ -108,8 +108,12 @@ fn an_example_travels_byte_for_byte_and_is_looked_up_by_its_event_type() {
         output.files.keys().filter(|p| p.starts_with("generated/deliveries/")).collect();
     assert_eq!(
         copies,
-        ["generated/deliveries/README.md", "generated/deliveries/shop.item.added.json"],
-        "only the example named for its event is copied"
+        [
+            "generated/deliveries/README.md",
+            "generated/deliveries/billing.charged.json",
+            "generated/deliveries/shop.item.added.json"
+        ],
+        "only the examples named for their events are copied (billing.charged's is the fixture's)"
     );
     let lookup = &output.files["generated/src/generated/examples.rs"];
     let arm = lookup.find("EventType::ShopItemAdded =>").expect("an arm for the event");
@@ -123,7 +127,9 @@ fn an_example_travels_byte_for_byte_and_is_looked_up_by_its_event_type() {
     );
     assert!(lookup.contains("_ => None,"), "the other events have none: {lookup}");
     // With no example at all, there is nothing to match.
-    let output = codegen::generate(&fixture("mini")).unwrap_or_else(|e| panic!("{e}"));
+    let mut input = fixture("mini");
+    input.examples.clear();
+    let output = codegen::generate(&input).unwrap_or_else(|e| panic!("{e}"));
     let lookup = &output.files["generated/src/generated/examples.rs"];
     assert!(lookup.contains("let _ = event_type;\n    None"), "{lookup}");
 }
@@ -143,4 +149,76 @@ fn a_new_event_is_one_entry() {
     assert!(handler.contains("fn billing_refunded("));
     let docs = &output.files["generated/docs/webhooks.md"];
     assert!(docs.contains("| 환불 완료 | Refunded | `billing.refunded` | [Charge](#charge) |"));
+    let asyncapi = asyncapi(&output);
+    let message = &asyncapi["components"]["messages"]["billing.refunded"];
+    assert_eq!(message["title"], "환불 완료 · Refunded");
+    assert_eq!(message["payload"]["properties"]["event"]["const"], "billing.refunded");
+    assert_eq!(message["payload"]["properties"]["data"]["$ref"], "#/components/schemas/Charge");
+    assert_eq!(
+        asyncapi["channels"]["webhook"]["messages"]["billing.refunded"]["$ref"],
+        "#/components/messages/billing.refunded"
+    );
+    let operation = &asyncapi["operations"]["billing_refunded"];
+    assert_eq!(operation["action"], "receive");
+    assert_eq!(operation["bindings"]["http"]["method"], "POST");
+    assert_eq!(operation["messages"][0]["$ref"], "#/channels/webhook/messages/billing.refunded");
+}
+
+/// The AsyncAPI document of `output`, read back as a YAML reader sees it.
+fn asyncapi(output: &codegen::Output) -> serde_json::Value {
+    let text = &output.files["generated/asyncapi/asyncapi.yaml"];
+    serde_yaml::from_str(text).unwrap_or_else(|e| panic!("the AsyncAPI document is not YAML: {e}"))
+}
+
+#[test]
+fn the_asyncapi_document_has_a_message_and_a_receive_operation_per_event() {
+    let input = fixture("mini");
+    let catalogue = codegen::load(&input).unwrap_or_else(|e| panic!("{e}"));
+    let output = codegen::generate(&input).unwrap_or_else(|e| panic!("{e}"));
+    let document = asyncapi(&output);
+    assert_eq!(document["asyncapi"], "3.0.0");
+    let server = &document["servers"]["receiver"];
+    assert_eq!((&server["protocol"], &server["host"]), (&"https".into(), &"{host}".into()));
+    let scheme = &document["components"]["securitySchemes"]["steppaySignature"];
+    assert_eq!((&scheme["type"], &scheme["in"]), (&"httpApiKey".into(), &"header".into()));
+    assert_eq!(scheme["name"], "Steppay-Signature");
+    let headers = &document["components"]["messageBindings"]["signed"]["http"]["headers"];
+    assert_eq!(headers["required"][0], "Steppay-Signature");
+
+    let messages = document["components"]["messages"].as_object().expect("messages");
+    let operations = document["operations"].as_object().expect("operations");
+    assert_eq!(
+        (messages.len(), operations.len()),
+        (catalogue.events.len(), catalogue.events.len())
+    );
+    for event in &catalogue.events {
+        let message = &messages[&event.event_type];
+        assert_eq!(message["name"], event.event_type.as_str());
+        assert_eq!(message["bindings"]["$ref"], "#/components/messageBindings/signed");
+        let schema = format!("#/components/schemas/{}", event.schema);
+        assert_eq!(message["payload"]["properties"]["data"]["$ref"], schema.as_str());
+        assert_eq!(operations[&event.method]["action"], "receive");
+    }
+    // The one event with an example file carries it, as the delivery body.
+    let charged = &messages["billing.charged"]["examples"][0]["payload"];
+    assert_eq!(charged["data"]["orderId"], 901245);
+    assert_eq!(charged["data"]["chargedAt"], "2025-03-04T05:22:10");
+    assert!(messages["stock.counted"].get("examples").is_none());
+
+    let schemas = &document["components"]["schemas"];
+    // Open enums: each documented value, then any string.
+    let kind = schemas["Kind"]["anyOf"].as_array().expect("Kind is an anyOf");
+    let values: Vec<&str> = kind.iter().filter_map(|branch| branch["const"].as_str()).collect();
+    assert_eq!(values, ["BOX", "UNKNOWN", "OLD_KIND", "SELF"]);
+    assert_eq!(kind.last().expect("a catch-all")["type"], "string");
+    assert_eq!(kind[2]["deprecated"], true);
+    // A lenient id that is personal data; a nullable lenient id.
+    let count = &schemas["Count"]["properties"];
+    assert_eq!(count["counterNo"]["type"], serde_json::json!(["string", "integer"]));
+    assert_eq!(count["counterNo"]["x-sensitive"], true);
+    let charge = &schemas["Charge"]["properties"];
+    assert_eq!(charge["orderId"]["type"], serde_json::json!(["string", "integer", "null"]));
+    assert_eq!(charge["cardNumber"]["x-sensitive"], true);
+    assert!(charge["amount"].get("x-sensitive").is_none());
+    assert_eq!(charge["window"]["anyOf"][0]["$ref"], "#/components/schemas/Period");
 }

@@ -24,11 +24,10 @@
 //! StepPay re-sending the same bytes.
 
 use std::fmt;
-use std::io;
 use std::sync::Arc;
 
 use serde::Deserialize;
-use serde_json::Value;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use sha2::{Digest, Sha256};
 
 use crate::runtime::Webhook;
@@ -141,69 +140,170 @@ fn raw_body(body: &[u8]) -> DeliveryKey {
     DeliveryKey(hex(&Sha256::digest(body)).into())
 }
 
-/// Hashes `event` and the canonical form of `data`, written straight into the hasher.
+/// Hashes `event` and the canonical form of `data`.
 fn event_and_data(body: &[u8]) -> DeliveryKey {
     #[derive(Deserialize)]
     struct Envelope {
         event: String,
-        data: Value,
+        data: Canonical,
     }
 
     let Ok(envelope) = serde_json::from_slice::<Envelope>(body) else { return raw_body(body) };
-    let mut hasher = HashWriter(Sha256::new());
+    let mut hasher = Sha256::new();
     // A label that versions the form: a change to the canonical form must change every key
     // rather than make some keys collide with another form's.
-    hasher.0.update(b"steppay-webhooks/event-and-data/1\0");
-    hasher.0.update(envelope.event.as_bytes());
-    hasher.0.update(b"\0");
-    // Writing into a hasher cannot fail.
-    let _ = canonical(&envelope.data, &mut hasher);
-    DeliveryKey(hex(&hasher.0.finalize()).into())
+    hasher.update(b"steppay-webhooks/event-and-data/1\0");
+    hasher.update(envelope.event.as_bytes());
+    hasher.update(b"\0");
+    hasher.update(&envelope.data.0);
+    DeliveryKey(hex(&hasher.finalize()).into())
 }
 
-/// Writes `value` as JSON with object keys in byte order and no whitespace. Strings and numbers
-/// are written as serde_json writes them, so one value always gives the same text.
-fn canonical(value: &Value, out: &mut HashWriter) -> io::Result<()> {
-    use io::Write as _;
-    match value {
-        Value::Array(items) => {
-            out.write_all(b"[")?;
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.write_all(b",")?;
-                }
-                canonical(item, out)?;
-            }
-            out.write_all(b"]")
-        }
-        Value::Object(members) => {
-            let mut members: Vec<(&String, &Value)> = members.iter().collect();
-            members.sort_unstable_by(|a, b| a.0.cmp(b.0));
-            out.write_all(b"{")?;
-            for (i, (key, value)) in members.into_iter().enumerate() {
-                if i > 0 {
-                    out.write_all(b",")?;
-                }
-                serde_json::to_writer(&mut *out, key)?;
-                out.write_all(b":")?;
-                canonical(value, out)?;
-            }
-            out.write_all(b"}")
-        }
-        scalar => serde_json::to_writer(&mut *out, scalar).map_err(io::Error::other),
+/// A JSON value in canonical form: object members sorted by key (byte order), no whitespace,
+/// strings and numbers written as serde_json writes them, so one value always gives the same
+/// text however it was laid out. Written straight from the parser, without building a
+/// `serde_json::Value`.
+struct Canonical(Vec<u8>);
+
+impl<'de> Deserialize<'de> for Canonical {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut out = Vec::with_capacity(512);
+        CanonicalSeed(&mut out).deserialize(deserializer)?;
+        Ok(Self(out))
     }
 }
 
-struct HashWriter(Sha256);
+/// Writes the value it reads, canonically, onto the end of its buffer.
+struct CanonicalSeed<'a>(&'a mut Vec<u8>);
 
-impl io::Write for HashWriter {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.update(bytes);
-        Ok(bytes.len())
+impl<'de> DeserializeSeed<'de> for CanonicalSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
     }
+}
 
-    fn flush(&mut self) -> io::Result<()> {
+impl CanonicalSeed<'_> {
+    /// Writes a scalar as serde_json writes it; writing into a `Vec` cannot fail.
+    fn scalar<T: serde::Serialize + ?Sized, E>(self, value: &T) -> Result<(), E> {
+        let _ = serde_json::to_writer(&mut *self.0, value);
         Ok(())
+    }
+}
+
+impl<'de> Visitor<'de> for CanonicalSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<(), E> {
+        self.scalar(&value)
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<(), E> {
+        self.scalar(&value)
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<(), E> {
+        self.scalar(&value)
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<(), E> {
+        self.scalar(&value)
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<(), E> {
+        self.scalar(value)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.0.extend_from_slice(b"null");
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<(), A::Error> {
+        self.0.push(b'[');
+        let mut first = true;
+        loop {
+            let mark = self.0.len();
+            if !first {
+                self.0.push(b',');
+            }
+            if items.next_element_seed(CanonicalSeed(&mut *self.0))?.is_none() {
+                self.0.truncate(mark);
+                break;
+            }
+            first = false;
+        }
+        self.0.push(b']');
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        // The members' values are written one after another at the end of the buffer, then
+        // moved into place in key order: one allocation per object, none per member.
+        let start = self.0.len();
+        let mut members: Vec<(Key<'de>, usize, usize)> = Vec::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let from = self.0.len();
+            map.next_value_seed(CanonicalSeed(&mut *self.0))?;
+            members.push((key, from, self.0.len()));
+        }
+        members.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+        let values = self.0.split_off(start);
+        self.0.push(b'{');
+        for (i, (key, from, to)) in members.iter().enumerate() {
+            if i > 0 {
+                self.0.push(b',');
+            }
+            let _ = serde_json::to_writer(&mut *self.0, key.as_str());
+            self.0.push(b':');
+            self.0.extend_from_slice(values.get(from - start..to - start).unwrap_or_default());
+        }
+        self.0.push(b'}');
+        Ok(())
+    }
+}
+
+/// An object key, borrowed from the body when it has no escapes.
+enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Key<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Key::Borrowed(key) => key,
+            Key::Owned(key) => key,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object key")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key::Borrowed(key))
+            }
+
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(key.to_owned()))
+            }
+        }
+
+        deserializer.deserialize_str(KeyVisitor)
     }
 }
 

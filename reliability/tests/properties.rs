@@ -45,7 +45,8 @@ fn step() -> impl Strategy<Value = Step> {
 struct World {
     clock: Arc<AtomicU64>,
     store: MemoryStore,
-    running: Vec<Lease>,
+    /// The runs in flight, each with when its lease runs out on the store's clock (ms).
+    running: Vec<(Lease, u64)>,
     /// Successful runs per key: a handler succeeded and its completion was recorded.
     successes: BTreeMap<DeliveryKey, u32>,
     delivered: Vec<DeliveryKey>,
@@ -66,6 +67,10 @@ impl World {
         }
     }
 
+    fn now(&self) -> u64 {
+        self.clock.load(Ordering::SeqCst)
+    }
+
     async fn apply(&mut self, step: &Step) -> Result<(), TestCaseError> {
         match *step {
             Step::Deliver(k) => {
@@ -76,15 +81,23 @@ impl World {
                 if let Claim::Acquired(lease) =
                     self.store.claim(&key, None, LEASE).await.expect("claim")
                 {
-                    // Two live runs of one key hold different attempts.
-                    prop_assert!(
-                        self.running.iter().all(|r| r.key != key || r.attempt < lease.attempt)
-                    );
-                    self.running.push(lease);
+                    let now = self.now();
+                    // A key is never handed out while another run holds a live lease on it, and
+                    // every claim gets a newer attempt.
+                    for (other, live_until) in self.running.iter().filter(|(r, _)| r.key == key) {
+                        prop_assert!(
+                            *live_until <= now,
+                            "{} claimed while attempt {} holds it",
+                            key,
+                            other.attempt
+                        );
+                        prop_assert!(other.attempt < lease.attempt);
+                    }
+                    self.running.push((lease, now + LEASE.as_millis() as u64));
                 }
             }
             Step::Finish(i, ok) if !self.running.is_empty() => {
-                let lease = self.running.remove(i % self.running.len());
+                let (lease, _) = self.running.remove(i % self.running.len());
                 let result = if ok {
                     self.store.complete(&lease).await
                 } else {
@@ -98,9 +111,11 @@ impl World {
                 }
             }
             Step::Renew(i) if !self.running.is_empty() => {
-                let lease = &self.running[i % self.running.len()];
-                match self.store.renew(lease).await {
-                    Ok(()) | Err(StoreError::LeaseLost { .. }) => {}
+                let now = self.now();
+                let index = i % self.running.len();
+                match self.store.renew(&self.running[index].0).await {
+                    Ok(()) => self.running[index].1 = now + LEASE.as_millis() as u64,
+                    Err(StoreError::LeaseLost { .. }) => {}
                     Err(other) => prop_assert!(false, "unexpected store error {other}"),
                 }
             }

@@ -149,11 +149,105 @@ async fn a_crashed_claim_is_handled_after_its_lease(backend: Backend) {
     assert!(refused.retry_after.is_some_and(|s| (1..=2).contains(&s)), "{refused:?}");
     assert!(probe.runs().is_empty());
     tokio::time::sleep(lease + Duration::from_millis(300)).await;
+    // The abandoned claim is reported (never deleted) until a retry takes it over.
+    let stale = fixture.store.stale(Duration::ZERO).await.expect("stale claims");
+    assert_eq!(stale.len(), 1, "{stale:?}");
+    assert_eq!((stale[0].attempt, stale[0].event_type.as_deref()), (1, Some("payment.completed")));
     let handled = post(&client, server.address, &body).await;
     assert_eq!((handled.status, handled.text.as_str()), (200, "handled"));
     assert_eq!(post(&client, server.address, &body).await.status, 200);
     assert_eq!(probe.runs(), vec![(1006, 2)]);
     drop(child);
+}
+
+/// A handler that runs longer than its lease keeps it, because the receiver renews it: a retry
+/// meanwhile waits (`503`) instead of running the handler a second time.
+async fn a_slow_handler_keeps_its_lease(backend: Backend) {
+    let fixture = Fixture::of(backend).await;
+    let probe = Probe::scripted([Act::Block]);
+    let server = serve(fixture.receiver(&probe).lease(Duration::from_secs(1))).await;
+    let client = client();
+    let body = delivery(1011);
+    let first = {
+        let (client, body, address) = (client.clone(), body.clone(), server.address);
+        tokio::spawn(async move { post(&client, address, &body).await })
+    };
+    probe.started(1).await;
+    // Well past the 1 s lease: only renewals keep it.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let meanwhile = post(&client, server.address, &body).await;
+    assert_eq!(meanwhile.status, 503, "{meanwhile:?}");
+    probe.open_gate(1);
+    assert_eq!(first.await.expect("first").text, "handled");
+    assert_eq!(probe.runs(), vec![(1011, 1)]);
+}
+
+/// A retry that StepPay re-stamped (another `timestamp`, so another body and signature) is the
+/// same delivery under the default key; a custom key can make two bodies one delivery too.
+async fn a_restamped_retry_is_a_duplicate(backend: Backend) {
+    let fixture = Fixture::of(backend).await;
+    let probe = Probe::default();
+    let server = serve(fixture.receiver(&probe)).await;
+    let client = client();
+    let body = delivery(1012);
+    let restamped = String::from_utf8(body.clone())
+        .expect("UTF-8")
+        .replacen("\"timestamp\": 1741065731", "\"timestamp\": 1741069331", 1)
+        .into_bytes();
+    assert_ne!(body, restamped);
+    assert_eq!(post(&client, server.address, &body).await.text, "handled");
+    assert_eq!(post(&client, server.address, &restamped).await.text, "duplicate: handled before");
+    // Keyed on the payment id, a delivery whose `data` changed in another field is the same.
+    let by_payment = KeyStrategy::custom(|webhook| match &webhook.event {
+        steppay_webhooks::Event::PaymentCompleted(payment) => {
+            Some(format!("payment:{}", payment.payment_id))
+        }
+        _ => None,
+    });
+    let keyed = serve(fixture.receiver(&probe).key(by_payment)).await;
+    let other_field = String::from_utf8(delivery(1013))
+        .expect("UTF-8")
+        .replacen("\"paymentOnly\": false", "\"paymentOnly\": true", 1)
+        .into_bytes();
+    assert_eq!(post(&client, keyed.address, &delivery(1013)).await.text, "handled");
+    assert_eq!(post(&client, keyed.address, &other_field).await.text, "duplicate: handled before");
+    assert_eq!(probe.runs(), vec![(1012, 1), (1013, 1)]);
+}
+
+/// With a store that remembers done deliveries for days (SQLite, PostgreSQL), a signature hours
+/// old is accepted, and a replay of a handled delivery is not handled again; the memory store
+/// keeps the verifier's 5 minutes; a tolerance chosen on the receiver always wins.
+async fn the_tolerance_follows_the_store(backend: Backend) {
+    let fixture = Fixture::of(backend).await;
+    let probe = Probe::default();
+    let server = serve(fixture.receiver(&probe)).await;
+    let client = client();
+    let body = delivery(1014);
+    let hours_old = steppay_webhooks::verify::sign(
+        steppay_webhooks_reliability::SECRET,
+        steppay_webhooks_reliability::now() - 6 * 3600,
+        &body,
+    );
+    let send = |address, signature: String| {
+        let (client, body) = (client.clone(), body.clone());
+        async move {
+            let response = client
+                .post(format!("http://{address}{}", steppay_webhooks_reliability::PATH))
+                .header("steppay-signature", signature)
+                .body(body)
+                .send()
+                .await
+                .expect("request");
+            response.status().as_u16()
+        }
+    };
+    let expected = if backend == Backend::Memory { 401 } else { 200 };
+    assert_eq!(send(server.address, hours_old.clone()).await, expected);
+    assert_eq!(send(server.address, hours_old.clone()).await, expected, "a replay");
+    let strict = serve(fixture.receiver(&probe).tolerance(Duration::from_secs(300))).await;
+    assert_eq!(send(strict.address, hours_old).await, 401);
+    let handled = if backend == Backend::Memory { 0 } else { 1 };
+    assert_eq!(probe.runs().len(), handled);
 }
 
 /// Cleanup, run over and over while deliveries are claimed and completed, deletes the done
@@ -456,4 +550,7 @@ suite!(
     a_failed_replay_stays_quarantined,
     the_unreadable_hook_decides,
     a_lost_lease_cannot_record,
+    a_slow_handler_keeps_its_lease,
+    a_restamped_retry_is_a_duplicate,
+    the_tolerance_follows_the_store,
 );

@@ -398,6 +398,16 @@ mod tests {
         assert!(read("generated/docs/webhooks.md").contains(
             "| 결제 환불 | Payment refunded | `payment.example_only` | [Payment](#payment) |"
         ));
+        let asyncapi = read("generated/asyncapi/asyncapi.yaml");
+        for part in [
+            "      payment.example_only:\n        $ref: \"#/components/messages/payment.example_only\"\n",
+            "  payment_example_only:\n    action: receive\n",
+            "      - $ref: \"#/channels/webhook/messages/payment.example_only\"\n",
+            "    payment.example_only:\n      name: payment.example_only\n      title: 결제 환불 · Payment refunded\n",
+            "            const: payment.example_only\n",
+        ] {
+            assert!(asyncapi.contains(part), "the AsyncAPI document lacks {part:?}");
+        }
     }
 
     #[test]

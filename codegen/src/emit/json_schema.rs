@@ -17,10 +17,83 @@ use crate::model::{Catalogue, Text, TypeDef, TypeKind, TypeRef};
 const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 
 /// The annotation on a property that holds personal data (a field marked `sensitive`).
-const SENSITIVE: &str = "x-sensitive";
+pub(super) const SENSITIVE: &str = "x-sensitive";
 
 /// A local date-time as StepPay writes it: no offset, 0 to 9 fraction digits.
 const LOCAL_DATE_TIME: &str = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$";
+
+/// The JSON types of an id marked `lenient`: documented as a string, it may arrive as an integer.
+pub(super) const LENIENT_TYPES: [&str; 2] = ["string", "integer"];
+
+/// One member of the delivery body around `data`, as both the JSON Schema and the AsyncAPI
+/// document describe it.
+pub(super) struct EnvelopeMember {
+    pub(super) name: &'static str,
+    /// Its JSON Schema `type`.
+    pub(super) json_type: &'static str,
+    pub(super) required: bool,
+    pub(super) description: &'static str,
+}
+
+/// The members of every delivery body, in the order StepPay writes them.
+pub(super) const ENVELOPE: [EnvelopeMember; 5] = [
+    EnvelopeMember {
+        name: "timestamp",
+        json_type: "integer",
+        required: true,
+        description: "발송 시각 (Unix 초) — Send time, in Unix seconds",
+    },
+    EnvelopeMember {
+        name: "version",
+        json_type: "string",
+        required: true,
+        description: "API 버전 — API version; selects the schema version of `data`",
+    },
+    EnvelopeMember {
+        name: "event",
+        json_type: "string",
+        required: true,
+        description: "이벤트 타입 — Event type",
+    },
+    EnvelopeMember {
+        name: "data",
+        json_type: "object",
+        required: true,
+        description: "이벤트 타입에 맞는 스키마 — The payload; its schema depends on `event`",
+    },
+    EnvelopeMember {
+        name: "isTest",
+        json_type: "boolean",
+        required: false,
+        description: "테스트 여부 — Sent in test mode (undocumented; seen in a real delivery)",
+    },
+];
+
+/// How a catalogue type is written in JSON Schema, for both emitters of schemas.
+pub(super) enum JsonShape<'a> {
+    /// A scalar: its keywords, `type` first.
+    Scalar(&'static [(&'static str, &'static str)]),
+    /// An array of the type.
+    List(&'a TypeRef),
+    /// An object whose values are of the type.
+    Map(&'a TypeRef),
+    /// A reference to the named struct or enum.
+    Named(&'a str),
+}
+
+pub(super) fn shape(ty: &TypeRef) -> JsonShape<'_> {
+    JsonShape::Scalar(match ty {
+        TypeRef::Long => &[("type", "integer"), ("format", "int64")],
+        TypeRef::Int => &[("type", "integer"), ("format", "int32")],
+        TypeRef::Decimal => &[("type", "number")],
+        TypeRef::Boolean => &[("type", "boolean")],
+        TypeRef::String => &[("type", "string")],
+        TypeRef::LocalDateTime => &[("type", "string"), ("pattern", LOCAL_DATE_TIME)],
+        TypeRef::List(item) => return JsonShape::List(item),
+        TypeRef::Map(value) => return JsonShape::Map(value),
+        TypeRef::Named(name) => return JsonShape::Named(name),
+    })
+}
 
 pub(crate) fn emit(catalogue: &Catalogue, files: &mut Files) {
     let mut schemas: Vec<&str> = catalogue.events.iter().map(|e| e.schema.as_str()).collect();
@@ -60,7 +133,8 @@ fn definitions<'a>(types: impl Iterator<Item = &'a TypeDef>) -> Map<String, Valu
     types.map(|t| (t.name.clone(), type_schema(t).to_value())).collect()
 }
 
-fn describe(text: &Text) -> String {
+/// A description in both languages, as every generated schema writes it.
+pub(super) fn describe(text: &Text) -> String {
     format!("{} — {}", text.ko, text.en)
 }
 
@@ -72,7 +146,7 @@ fn type_schema(ty: &TypeDef) -> Schema {
             for field in &def.fields {
                 let mut schema = if field.lenient {
                     // An id documented as a string that may arrive as a JSON integer.
-                    nullable_schema(json_schema!({ "type": ["string", "integer"] }), field.nullable)
+                    nullable_schema(json_schema!({ "type": LENIENT_TYPES }), field.nullable)
                 } else {
                     field_schema(&field.ty, field.nullable)
                 };
@@ -105,20 +179,19 @@ fn type_schema(ty: &TypeDef) -> Schema {
 }
 
 fn field_schema(ty: &TypeRef, nullable: bool) -> Schema {
-    let schema = match ty {
-        TypeRef::Long => json_schema!({ "type": "integer", "format": "int64" }),
-        TypeRef::Int => json_schema!({ "type": "integer", "format": "int32" }),
-        TypeRef::Decimal => json_schema!({ "type": "number" }),
-        TypeRef::Boolean => json_schema!({ "type": "boolean" }),
-        TypeRef::String => json_schema!({ "type": "string" }),
-        TypeRef::LocalDateTime => json_schema!({ "type": "string", "pattern": LOCAL_DATE_TIME }),
-        TypeRef::List(item) => {
+    let schema = match shape(ty) {
+        JsonShape::Scalar(keywords) => {
+            let keywords: Map<String, Value> =
+                keywords.iter().map(|(key, value)| ((*key).to_owned(), json!(value))).collect();
+            Schema::from(keywords)
+        }
+        JsonShape::List(item) => {
             json_schema!({ "type": "array", "items": field_schema(item, false) })
         }
-        TypeRef::Map(value) => {
+        JsonShape::Map(value) => {
             json_schema!({ "type": "object", "additionalProperties": field_schema(value, false) })
         }
-        TypeRef::Named(name) => Schema::new_ref(format!("#/$defs/{name}")),
+        JsonShape::Named(name) => Schema::new_ref(format!("#/$defs/{name}")),
     };
     nullable_schema(schema, nullable)
 }
@@ -154,17 +227,20 @@ fn envelope(catalogue: &Catalogue) -> Schema {
         })
         .collect();
     let event_types: Vec<&str> = catalogue.events.iter().map(|e| e.event_type.as_str()).collect();
+    let mut properties = Map::new();
+    for member in &ENVELOPE {
+        let mut property = json!({ "type": member.json_type, "description": member.description });
+        if member.name == "event" {
+            property["enum"] = json!(event_types);
+        }
+        properties.insert(member.name.to_owned(), property);
+    }
+    let required: Vec<&str> = ENVELOPE.iter().filter(|m| m.required).map(|m| m.name).collect();
     let mut schema = json_schema!({
         "description": "스텝페이 웹훅 요청 본문 — The body of a StepPay webhook delivery (webhook v2).",
         "type": "object",
-        "properties": {
-            "timestamp": { "type": "integer", "description": "발송 시각 (Unix 초) — Send time, in Unix seconds" },
-            "version": { "type": "string", "description": "API 버전 — API version; selects the schema version of `data`" },
-            "event": { "type": "string", "enum": event_types, "description": "이벤트 타입 — Event type" },
-            "data": { "type": "object", "description": "이벤트 타입에 맞는 스키마 — The payload; its schema depends on `event`" },
-            "isTest": { "type": "boolean", "description": "테스트 여부 — Sent in test mode (undocumented; seen in a real delivery)" },
-        },
-        "required": ["timestamp", "version", "event", "data"],
+        "properties": properties,
+        "required": required,
         "allOf": rules,
     });
     let mut all: BTreeMap<&str, &TypeDef> = BTreeMap::new();

@@ -121,7 +121,7 @@ fn write_reference(catalogue: &Catalogue, out: &mut String) -> std::fmt::Result 
 
 /// Payload schemas in event order, each followed by the types it reaches that are not listed
 /// yet; then any type no event reaches.
-fn ordered_types(catalogue: &Catalogue) -> Vec<&TypeDef> {
+pub(super) fn ordered_types(catalogue: &Catalogue) -> Vec<&TypeDef> {
     /// Types in listing order, each once.
     #[derive(Default)]
     struct Listing<'a> {

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use crate::model::{Catalogue, Deviation, PageSays};
 use crate::source::SourceFile;
 
+mod asyncapi;
 mod examples;
 mod json_schema;
 mod manifest;
@@ -23,22 +24,26 @@ pub(crate) const RUST_DIR: &str = "generated/src/generated";
 pub(crate) const DOCS_DIR: &str = "generated/docs";
 /// The generated JSON Schemas.
 pub(crate) const SCHEMA_DIR: &str = "generated/schema";
+/// The generated AsyncAPI document.
+pub(crate) const ASYNCAPI_DIR: &str = "generated/asyncapi";
 /// The example deliveries, copied from `schema/examples/` so that they travel in the crate's
 /// package (for its `testing` module).
 pub(crate) const DELIVERIES_DIR: &str = "generated/deliveries";
 
 /// The folders the generator owns: every file in them is generated, and a file it no longer
 /// produces is deleted.
-pub const OWNED_DIRS: &[&str] = &[RUST_DIR, DOCS_DIR, SCHEMA_DIR, DELIVERIES_DIR];
+pub const OWNED_DIRS: &[&str] = &[RUST_DIR, DOCS_DIR, SCHEMA_DIR, ASYNCAPI_DIR, DELIVERIES_DIR];
 
 /// The command that regenerates every file, named in each file's header.
 pub const REGENERATE: &str = "cargo xtask gen";
 
+/// Every generated file; `examples` are the catalogue's example deliveries, already checked.
 pub(crate) fn emit(catalogue: &Catalogue, examples: &[SourceFile]) -> Files {
     let mut files = Files::new();
     rust::emit(catalogue, &mut files);
     markdown::emit(catalogue, &mut files);
     json_schema::emit(catalogue, &mut files);
+    asyncapi::emit(catalogue, examples, &mut files);
     examples::emit(catalogue, examples, &mut files);
     files
 }

@@ -5,7 +5,7 @@
 //! HTTP framework is a thin adapter over [`Receiver::receive`]:
 //!
 //! ```text
-//! verify ─▶ parse ─▶ key ─▶ claim ─▶ handler (own task, lease renewed) ─▶ complete │ fail
+//! verify ─▶ parse ─▶ key ─▶ claim ─▶ handler (the delivery's own task, lease renewed) ─▶ complete │ fail
 //!   401              │        │                                        └─ unreadable ─▶ quarantine
 //!                    │        └─ done: 200 · in progress: 503 + Retry-After · store down: 503
 //!                    └─ the body cannot be read: still claimed, then `Handler::unreadable`
@@ -15,9 +15,9 @@
 //!   (a value of an unexpected type, an unknown API `version`, not JSON) goes to
 //!   [`Handler::unreadable`], which by default keeps it in the store
 //!   for [`Receiver::replay`]. Without a store it is answered `500`, so that StepPay retries.
-//! - **Your handler runs on a task of its own**, so a client that disconnects cannot cancel it
-//!   halfway, and a panic is caught: the delivery is recorded as failed and answered `500`, and
-//!   the server keeps serving.
+//! - **Each delivery runs on a task of its own**, so a client that disconnects cannot cancel
+//!   your handler halfway, and a panic in it is caught: the delivery is recorded as failed and
+//!   answered `500`, and the server keeps serving.
 //! - **With a [`DeliveryStore`], a delivery's effects are applied once**: a delivery already
 //!   done is answered `200` without calling the handler, one being handled elsewhere is answered
 //!   `503` with `Retry-After`, and one that failed is handled again. The handler runs at least
@@ -41,6 +41,7 @@
 
 mod outcome;
 mod pipeline;
+mod unwind;
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -196,8 +197,9 @@ where
         self
     }
 
-    /// The largest body accepted, in bytes.
-    pub fn max_body(&self) -> usize {
+    /// The largest body accepted, in bytes, for the adapters.
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
+    pub(crate) fn max_body(&self) -> usize {
         self.body_limit
     }
 

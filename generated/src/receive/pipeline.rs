@@ -1,14 +1,14 @@
 //! The receive pipeline: verify → parse → key → claim → handle → complete, fail or quarantine;
 //! and replaying what was quarantined.
 
-use std::sync::{Arc, PoisonError};
+use std::sync::PoisonError;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use tokio::task::{JoinError, JoinHandle};
 use tracing::Instrument as _;
 use tracing::field::Empty;
 
+use super::unwind::{CatchUnwind, Panicked};
 use super::{Outcome, Receiver};
 use crate::key::DeliveryKey;
 use crate::store::{Claim, DeliveryStore, KeptDelivery, Lease, StaleClaim, StoreError};
@@ -61,15 +61,8 @@ where
     pub async fn receive(&self, signature: Option<&[u8]>, body: Bytes) -> Outcome {
         let this = self.clone();
         let signature = signature.map(<[u8]>::to_vec);
-        let span = tracing::info_span!(
-            "steppay_webhook",
-            event = Empty,
-            key = Empty,
-            attempt = Empty,
-            outcome = Empty,
-            status = Empty,
-            latency_ms = Empty,
-        );
+        let span =
+            tracing::info_span!("steppay_webhook", event = Empty, key = Empty, attempt = Empty,);
         let task = tokio::spawn(
             async move {
                 let started = Instant::now();
@@ -130,18 +123,11 @@ where
         }
     }
 
-    /// Runs the handler on its own task, renewing the lease until it ends, and records the
+    /// Runs the handler (catching a panic), renewing the lease until it ends, and records the
     /// result.
     async fn handle(&self, webhook: Webhook, lease: Lease) -> Outcome {
-        let handler = Arc::clone(&self.handler);
-        let (key, attempt) = (lease.key.clone(), lease.attempt);
-        let run = tokio::spawn(
-            async move {
-                let delivery = Delivery::new(&webhook).with_key(&key, attempt);
-                dispatch(&*handler, delivery).await
-            }
-            .in_current_span(),
-        );
+        let delivery = Delivery::new(&webhook).with_key(&lease.key, lease.attempt);
+        let run = CatchUnwind::new(dispatch(&*self.handler, delivery));
         match self.renewing(&lease, run).await {
             Ok(Ok(())) => match self.store.complete(&lease).await {
                 Ok(()) => Outcome::Handled,
@@ -153,7 +139,7 @@ where
                 self.fail(&lease).await;
                 Outcome::HandlerFailed
             }
-            Err(error) => self.died(&lease, &error).await,
+            Err(Panicked) => self.panicked(&lease).await,
         }
     }
 
@@ -161,19 +147,11 @@ where
     /// its decision.
     async fn unreadable(&self, body: Bytes, error: ParseError, lease: Lease) -> Outcome {
         tracing::warn!(%error, "the body cannot be read by this version of the catalogue");
-        let handler = Arc::clone(&self.handler);
-        let (key, attempt) = (lease.key.clone(), lease.attempt);
-        let (hook_body, hook_error) = (body.clone(), error.clone());
-        let run = tokio::spawn(
-            async move {
-                let delivery = Unreadable::new(&hook_body, &hook_error).with_key(&key, attempt);
-                handler.unreadable(&delivery).await
-            }
-            .in_current_span(),
-        );
+        let delivery = Unreadable::new(&body, &error).with_key(&lease.key, lease.attempt);
+        let run = CatchUnwind::new(self.handler.unreadable(&delivery));
         let action = match self.renewing(&lease, run).await {
             Ok(action) => action,
-            Err(error) => return self.died(&lease, &error).await,
+            Err(Panicked) => return self.panicked(&lease).await,
         };
         match action {
             UnreadableAction::Quarantine => {
@@ -203,7 +181,11 @@ where
 
     /// Waits for `run`, renewing `lease` every third of its duration. A lost lease stops the
     /// renewals but not the run: its result will not be recorded.
-    async fn renewing<T>(&self, lease: &Lease, mut run: JoinHandle<T>) -> Result<T, JoinError> {
+    async fn renewing<T>(
+        &self,
+        lease: &Lease,
+        mut run: CatchUnwind<impl Future<Output = T>>,
+    ) -> Result<T, Panicked> {
         let period = (lease.duration / 3).max(Duration::from_millis(100));
         let mut renewals = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         renewals.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -223,16 +205,12 @@ where
         }
     }
 
-    /// The handler's task ended without a result: it panicked, or the runtime is shutting down.
-    async fn died(&self, lease: &Lease, error: &JoinError) -> Outcome {
+    /// The handler panicked: the run is recorded as failed, so that the retry handles it.
+    async fn panicked(&self, lease: &Lease) -> Outcome {
         self.fail(lease).await;
-        if error.is_panic() {
-            // The panic's message is not logged: it may quote the payload.
-            tracing::error!("the webhook handler panicked");
-            Outcome::HandlerPanicked
-        } else {
-            Outcome::HandlerFailed
-        }
+        // The panic's message is not logged: it may quote the payload.
+        tracing::error!("the webhook handler panicked");
+        Outcome::HandlerPanicked
     }
 
     /// Records a failed run, so that the next delivery of the key is handled.
@@ -356,16 +334,18 @@ where
     }
 }
 
-/// One event per delivery, in its span: the outcome, the status and the latency. Never a payload
-/// value, a secret or a signature.
+/// One event per delivery, in its span (event type, key, attempt): the outcome, the status and the
+/// latency. Never a payload value, a secret or a signature.
 fn log(outcome: &Outcome, started: Instant) {
-    let span = tracing::Span::current();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    span.record("outcome", outcome.name());
-    span.record("status", outcome.status());
-    span.record("latency_ms", latency_ms);
     match outcome {
-        Outcome::Rejected(error) => tracing::warn!(%error, "delivery rejected"),
+        Outcome::Rejected(error) => tracing::warn!(
+            outcome = outcome.name(),
+            status = outcome.status(),
+            latency_ms,
+            %error,
+            "delivery rejected"
+        ),
         _ if outcome.status() >= 500 => tracing::warn!(
             outcome = outcome.name(),
             status = outcome.status(),

@@ -7,8 +7,8 @@ use super::webhook::{ParseError, Webhook};
 use crate::key::DeliveryKey;
 
 /// 배달 — One delivery as a handler sees it: the parsed [`Webhook`], and, when it came through a
-/// [`Receiver`](crate::receive::Receiver) with a store, its de-duplication key and attempt
-/// number.
+/// receiver (`receive::Receiver`, feature `receive`) with a store, its de-duplication key and
+/// attempt number.
 ///
 /// It dereferences to the [`Webhook`], so `delivery.timestamp` and `delivery.sent_at()` read the
 /// envelope. [`dispatch`](crate::dispatch) takes a `&Webhook` as well, which becomes a delivery

@@ -2,14 +2,15 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::mpsc;
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
+use tokio::sync::oneshot;
 
 use super::{
-    BoxError, Claim, DEFAULT_RETENTION, DeliveryStore, KeptDelivery, Lease, QuarantinedDelivery,
-    StaleClaim, StoreError,
+    Claim, DEFAULT_RETENTION, DeliveryStore, KeptDelivery, Lease, QuarantinedDelivery, StaleClaim,
+    StoreError,
 };
 use crate::key::DeliveryKey;
 
@@ -44,15 +45,36 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// `src/store/sqlite/schema.sql`. Leases are measured with SQLite's own clock
 /// (`unixepoch('subsec')`).
 ///
+/// One thread of its own owns the connection and commits in batches: every operation waiting
+/// when a transaction starts (up to 128) shares it, and each is answered once its transaction
+/// committed. Concurrent deliveries thus share commits instead of queueing for one each.
+///
 /// The file is written with `synchronous = NORMAL` in WAL mode: a delivery recorded as done
-/// survives the process crashing, and at worst the last few records before a power loss are
-/// lost, which makes those deliveries' retries run again. [`SqliteStore::durable`] syncs every
-/// record to disk instead, at the cost of a sync per write.
+/// survives the process crashing, and at worst the last commits before a power loss are lost,
+/// which makes those deliveries' retries run again. [`SqliteStore::durable`] syncs every commit
+/// to disk instead.
 pub struct SqliteStore {
-    connection: Arc<Mutex<Connection>>,
+    jobs: mpsc::Sender<Job>,
     path: PathBuf,
     retention: Duration,
 }
+
+/// Work for the store's writer thread.
+enum Job {
+    /// Statements to run in the next batch's transaction.
+    Batched(Work),
+    /// Statements to run on their own, outside any transaction (a `PRAGMA`).
+    Alone(Work),
+}
+
+/// Runs statements on the connection (`None`: their transaction could not begin, so they do not
+/// run) and returns what to do once the transaction's fate is known: with `Ok` when it
+/// committed, with the reason when it did not.
+type Work = Box<dyn FnOnce(Option<&Connection>) -> Reply + Send>;
+type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
+
+/// The most jobs one transaction commits.
+const MAX_BATCH: usize = 128;
 
 impl SqliteStore {
     /// Opens (or creates) the store in the file at `path`, and creates its table if needed.
@@ -63,7 +85,7 @@ impl SqliteStore {
     pub async fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
         let opened = path.clone();
-        let connection = blocking(move || {
+        let connection = tokio::task::spawn_blocking(move || {
             let connection = Connection::open(&opened)?;
             connection.busy_timeout(BUSY_TIMEOUT)?;
             // WAL lets readers and the writer proceed together and other processes share the
@@ -72,14 +94,17 @@ impl SqliteStore {
                 connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
             connection.execute_batch("PRAGMA synchronous = NORMAL;")?;
             connection.execute_batch(sql::SCHEMA)?;
-            Ok(connection)
+            Ok::<_, rusqlite::Error>(connection)
         })
-        .await?;
-        Ok(Self {
-            connection: Arc::new(Mutex::new(connection)),
-            path,
-            retention: DEFAULT_RETENTION,
-        })
+        .await
+        .map_err(|error| StoreError::Unavailable(Box::new(error)))?
+        .map_err(|error| StoreError::Unavailable(Box::new(error)))?;
+        let (jobs, queue) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("steppay-sqlite".to_owned())
+            .spawn(move || writer(&connection, &queue))
+            .map_err(|error| StoreError::Unavailable(Box::new(error)))?;
+        Ok(Self { jobs, path, retention: DEFAULT_RETENTION })
     }
 
     /// How long done records are kept before [`cleanup`](DeliveryStore::cleanup) deletes them
@@ -90,14 +115,16 @@ impl SqliteStore {
         self
     }
 
-    /// Syncs every write to disk (`synchronous = FULL`), so that not even a power loss forgets
-    /// a done record.
+    /// Syncs every commit to disk (`synchronous = FULL`), so that not even a power loss forgets
+    /// a done record. Commits are batched (see the type's docs), so this costs one sync per
+    /// batch rather than per delivery.
     ///
     /// # Errors
     ///
     /// [`StoreError::Unavailable`] when SQLite refuses the setting.
     pub async fn durable(self) -> Result<Self, StoreError> {
-        self.run(|connection| connection.execute_batch("PRAGMA synchronous = FULL;")).await?;
+        self.submit(true, |connection| connection.execute_batch("PRAGMA synchronous = FULL;"))
+            .await?;
         Ok(self)
     }
 
@@ -106,26 +133,41 @@ impl SqliteStore {
         &self.path
     }
 
-    /// Runs `work` on the connection on tokio's blocking threads: SQLite calls block.
+    /// Runs `work` in the writer thread's next transaction, and answers once it committed.
     async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+        work: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let connection = Arc::clone(&self.connection);
-        blocking(move || {
-            // A panic cannot happen while the lock is held (the queries return errors), and
-            // SQLite's own transactions keep the file consistent if one ever did.
-            let mut connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
-            work(&mut connection)
-        })
-        .await
+        self.submit(false, work).await
+    }
+
+    async fn submit<T: Send + 'static>(
+        &self,
+        alone: bool,
+        work: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (answer, answered) = oneshot::channel();
+        let work: Work = Box::new(move |connection| {
+            let result = connection.map(work);
+            Box::new(move |committed: Result<(), String>| {
+                let _ = answer.send(match (result, committed) {
+                    (Some(Ok(value)), Ok(())) => Ok(value),
+                    (Some(Err(error)), _) => Err(StoreError::Unavailable(Box::new(error))),
+                    (_, Err(why)) => Err(StoreError::Unavailable(why.into())),
+                    (None, Ok(())) => Err(StoreError::Unavailable("not run".into())),
+                });
+            })
+        });
+        let job = if alone { Job::Alone(work) } else { Job::Batched(work) };
+        self.jobs.send(job).map_err(|_| writer_stopped())?;
+        answered.await.map_err(|_| writer_stopped())?
     }
 
     /// Runs a statement guarded by the lease, and says whether the lease still held.
     async fn guarded(
         &self,
         lease: &Lease,
-        statement: impl FnOnce(&mut Connection, &str, i64) -> rusqlite::Result<usize> + Send + 'static,
+        statement: impl FnOnce(&Connection, &str, i64) -> rusqlite::Result<usize> + Send + 'static,
     ) -> Result<(), StoreError> {
         let key = lease.key.as_str().to_owned();
         let attempt = i64::from(lease.attempt);
@@ -137,14 +179,71 @@ impl SqliteStore {
     }
 }
 
-/// Runs blocking SQLite work off the async threads.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> rusqlite::Result<T> + Send + 'static,
-) -> Result<T, StoreError> {
-    match tokio::task::spawn_blocking(work).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(error)) => Err(StoreError::Unavailable(Box::new(error))),
-        Err(error) => Err(StoreError::Unavailable(Box::new(error) as BoxError)),
+fn writer_stopped() -> StoreError {
+    StoreError::Unavailable("the SQLite store's writer thread has stopped".into())
+}
+
+/// The writer thread: takes every job waiting (up to [`MAX_BATCH`]) and runs them in one
+/// `BEGIN IMMEDIATE` transaction, so that concurrent deliveries share one commit. A job is
+/// answered only once its transaction committed. Ends when the store is dropped.
+fn writer(connection: &Connection, queue: &mpsc::Receiver<Job>) {
+    let mut next = queue.recv().ok();
+    while let Some(job) = next.take() {
+        let first = match job {
+            Job::Alone(work) => {
+                work(Some(connection))(Ok(()));
+                next = queue.recv().ok();
+                continue;
+            }
+            Job::Batched(work) => work,
+        };
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(Job::Batched(work)) => batch.push(work),
+                Ok(alone) => {
+                    next = Some(alone);
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        commit(connection, batch);
+        if next.is_none() {
+            next = queue.recv().ok();
+        }
+    }
+}
+
+/// Runs `batch` in one transaction and answers every job with its outcome.
+fn commit(connection: &Connection, batch: Vec<Work>) {
+    // The write lock first, so that the claims and the reads that explain refusals see the same
+    // rows, even with other processes on the file.
+    if let Err(error) = connection.execute_batch("BEGIN IMMEDIATE") {
+        let why = format!("could not begin a transaction: {error}");
+        for work in batch {
+            work(None)(Err(why.clone()));
+        }
+        return;
+    }
+    let mut replies = Vec::with_capacity(batch.len());
+    let mut rolled_back = false;
+    for work in batch {
+        // Once SQLite has rolled the transaction back (a full disk, say), nothing more runs in
+        // it: each later job is answered with the failure, unrun.
+        replies.push(work(if rolled_back { None } else { Some(connection) }));
+        rolled_back = rolled_back || connection.is_autocommit();
+    }
+    let committed = if rolled_back {
+        Err("SQLite rolled the transaction back".to_owned())
+    } else {
+        connection.execute_batch("COMMIT").map_err(|error| error.to_string())
+    };
+    if committed.is_err() && !connection.is_autocommit() {
+        let _ = connection.execute_batch("ROLLBACK");
+    }
+    for reply in replies {
+        reply(committed.clone());
     }
 }
 
@@ -182,13 +281,11 @@ impl DeliveryStore for SqliteStore {
         let owned_key = key.clone();
         let event_type = event_type.map(str::to_owned);
         let lease_ms = millis(lease);
-        // One IMMEDIATE transaction takes SQLite's write lock first, so the claim and the read
-        // that explains a refusal see the same row, even with other processes on the file.
+        // The claim and the read that explains a refusal run in one transaction (the batch's),
+        // so they see the same row.
         let found = self
             .run(move |connection| {
-                let transaction =
-                    connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let claimed = transaction
+                let claimed = connection
                     .prepare_cached(sql::CLAIM)?
                     .query_row(params![owned_key.as_str(), lease_ms, event_type], |row| {
                         row.get::<_, i64>(0)
@@ -196,14 +293,13 @@ impl DeliveryStore for SqliteStore {
                     .optional()?;
                 let found = match claimed {
                     Some(attempts) => Ok(attempts),
-                    None => Err(transaction
+                    None => Err(connection
                         .prepare_cached(sql::STATE)?
                         .query_row(params![owned_key.as_str()], |row| {
                             Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
                         })
                         .optional()?),
                 };
-                transaction.commit()?;
                 Ok(found)
             })
             .await?;

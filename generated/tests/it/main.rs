@@ -5,6 +5,7 @@
 mod dispatch;
 mod examples;
 mod json_schema;
+mod key;
 mod key_order;
 mod lenient_ids;
 mod parse;
