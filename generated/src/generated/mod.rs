@@ -42,7 +42,9 @@ pub use self::handler::{dispatch, Handler};
 /// 페이로드 타입 — The payload types: every struct and enum of `schema/types/`.
 ///
 /// Structs are `#[non_exhaustive]` so that fields StepPay adds can be added here without
-/// breaking your code; build them from JSON (`serde_json::from_value`) in tests.
+/// breaking your code. Their fields are public: in tests, take an example delivery
+/// (`testing::example`, feature `test-util`) and change what you need, or build them from
+/// JSON (`serde_json::from_value`).
 ///
 /// A type is compiled when the Cargo feature of a domain whose events carry it is on.
 pub mod types {
