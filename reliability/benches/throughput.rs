@@ -59,6 +59,7 @@ impl Handler for Tally {
 
 enum Target {
     Bare,
+    Extractor,
     NoStore,
     Memory,
     Sqlite,
@@ -69,6 +70,7 @@ impl Target {
     fn name(&self) -> &'static str {
         match self {
             Target::Bare => "bare axum route (reads the body, answers 200)",
+            Target::Extractor => "axum route taking VerifiedWebhook (verifies, parses)",
             Target::NoStore => "Receiver, no store",
             Target::Memory => "Receiver + MemoryStore",
             Target::Sqlite => "Receiver + SqliteStore",
@@ -92,6 +94,14 @@ async fn run(target: &Target, base: i64, requests: &Arc<Vec<(String, Vec<u8>)>>)
             PATH,
             axum::routing::post(|_body: bytes::Bytes| async { axum::http::StatusCode::OK }),
         ),
+        Target::Extractor => axum::Router::new()
+            .route(
+                PATH,
+                axum::routing::post(|_: steppay_webhooks::axum::VerifiedWebhook| async {
+                    axum::http::StatusCode::OK
+                }),
+            )
+            .with_state(verifier()),
         Target::NoStore => axum::Router::new()
             .route(PATH, Receiver::new(verifier(), tally.clone()).into_method_router()),
         Target::Memory => router(MemoryStore::new(), &tally),
@@ -157,7 +167,7 @@ async fn run(target: &Target, base: i64, requests: &Arc<Vec<(String, Vec<u8>)>>)
         client.batch_execute(&format!("DROP TABLE \"{table}\"")).await.expect("drop");
     }
     assert_eq!(failures, 0, "{}: every delivery is answered 200", target.name());
-    if !matches!(target, Target::Bare) {
+    if !matches!(target, Target::Bare | Target::Extractor) {
         let (lost, doubled) = tally.errors();
         assert_eq!((lost, doubled), (0, 0), "{}: lost, doubled", target.name());
     }
@@ -173,7 +183,8 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let mut targets = vec![Target::Bare, Target::NoStore, Target::Memory, Target::Sqlite];
+    let mut targets =
+        vec![Target::Bare, Target::Extractor, Target::NoStore, Target::Memory, Target::Sqlite];
     match postgres_url() {
         Some(url) => targets.push(Target::Postgres(url)),
         None => eprintln!("(PostgreSQL not measured: set STEPPAY_TEST_POSTGRES)"),
