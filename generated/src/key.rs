@@ -148,7 +148,9 @@ fn event_and_data(body: &[u8]) -> DeliveryKey {
         data: Canonical,
     }
 
-    let Ok(envelope) = serde_json::from_slice::<Envelope>(body) else { return raw_body(body) };
+    // The body is checked as UTF-8 once, which is quicker than serde_json checking each string.
+    let Ok(text) = std::str::from_utf8(body) else { return raw_body(body) };
+    let Ok(envelope) = serde_json::from_str::<Envelope>(text) else { return raw_body(body) };
     let mut hasher = Sha256::new();
     // A label that versions the form: a change to the canonical form must change every key
     // rather than make some keys collide with another form's.
@@ -167,14 +169,18 @@ struct Canonical(Vec<u8>);
 
 impl<'de> Deserialize<'de> for Canonical {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut out = Vec::with_capacity(512);
-        CanonicalSeed(&mut out).deserialize(deserializer)?;
+        let (mut out, mut scratch) = (Vec::with_capacity(1024), Vec::new());
+        CanonicalSeed { out: &mut out, scratch: &mut scratch }.deserialize(deserializer)?;
         Ok(Self(out))
     }
 }
 
-/// Writes the value it reads, canonically, onto the end of its buffer.
-struct CanonicalSeed<'a>(&'a mut Vec<u8>);
+/// Writes the value it reads, canonically, onto the end of `out`; objects are put in order
+/// through `scratch`, which is shared by every level since one object is reordered at a time.
+struct CanonicalSeed<'a> {
+    out: &'a mut Vec<u8>,
+    scratch: &'a mut Vec<u8>,
+}
 
 impl<'de> DeserializeSeed<'de> for CanonicalSeed<'_> {
     type Value = ();
@@ -185,9 +191,14 @@ impl<'de> DeserializeSeed<'de> for CanonicalSeed<'_> {
 }
 
 impl CanonicalSeed<'_> {
+    /// The seed for a nested value, writing into the same buffers.
+    fn nested(&mut self) -> CanonicalSeed<'_> {
+        CanonicalSeed { out: &mut *self.out, scratch: &mut *self.scratch }
+    }
+
     /// Writes a scalar as serde_json writes it; writing into a `Vec` cannot fail.
     fn scalar<T: serde::Serialize + ?Sized, E>(self, value: &T) -> Result<(), E> {
-        let _ = serde_json::to_writer(&mut *self.0, value);
+        let _ = serde_json::to_writer(&mut *self.out, value);
         Ok(())
     }
 }
@@ -220,50 +231,53 @@ impl<'de> Visitor<'de> for CanonicalSeed<'_> {
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.0.extend_from_slice(b"null");
+        self.out.extend_from_slice(b"null");
         Ok(())
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<(), A::Error> {
-        self.0.push(b'[');
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut items: A) -> Result<(), A::Error> {
+        self.out.push(b'[');
         let mut first = true;
         loop {
-            let mark = self.0.len();
+            let mark = self.out.len();
             if !first {
-                self.0.push(b',');
+                self.out.push(b',');
             }
-            if items.next_element_seed(CanonicalSeed(&mut *self.0))?.is_none() {
-                self.0.truncate(mark);
+            if items.next_element_seed(self.nested())?.is_none() {
+                self.out.truncate(mark);
                 break;
             }
             first = false;
         }
-        self.0.push(b']');
+        self.out.push(b']');
         Ok(())
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        // The members' values are written one after another at the end of the buffer, then
-        // moved into place in key order: one allocation per object, none per member.
-        let start = self.0.len();
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        // The members' values are written one after another at the end of `out`, moved to
+        // `scratch`, and written back in key order: one allocation per object (the list of
+        // members), none per member.
+        let start = self.out.len();
         let mut members: Vec<(Key<'de>, usize, usize)> = Vec::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
-            let from = self.0.len();
-            map.next_value_seed(CanonicalSeed(&mut *self.0))?;
-            members.push((key, from, self.0.len()));
+            let from = self.out.len() - start;
+            map.next_value_seed(self.nested())?;
+            members.push((key, from, self.out.len() - start));
         }
         members.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
-        let values = self.0.split_off(start);
-        self.0.push(b'{');
+        self.scratch.clear();
+        self.scratch.extend_from_slice(self.out.get(start..).unwrap_or_default());
+        self.out.truncate(start);
+        self.out.push(b'{');
         for (i, (key, from, to)) in members.iter().enumerate() {
             if i > 0 {
-                self.0.push(b',');
+                self.out.push(b',');
             }
-            let _ = serde_json::to_writer(&mut *self.0, key.as_str());
-            self.0.push(b':');
-            self.0.extend_from_slice(values.get(from - start..to - start).unwrap_or_default());
+            let _ = serde_json::to_writer(&mut *self.out, key.as_str());
+            self.out.push(b':');
+            self.out.extend_from_slice(self.scratch.get(*from..*to).unwrap_or_default());
         }
-        self.0.push(b'}');
+        self.out.push(b'}');
         Ok(())
     }
 }
@@ -307,11 +321,13 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use fmt::Write as _;
+/// Lower-case hexadecimal.
+fn hex(bytes: &[u8]) -> String {
+    let digit = |nibble: u8| char::from_digit(u32::from(nibble), 16).unwrap_or('0');
     let mut text = String::with_capacity(bytes.len() * 2);
     for byte in bytes {
-        let _ = write!(text, "{byte:02x}");
+        text.push(digit(byte >> 4));
+        text.push(digit(byte & 0x0f));
     }
     text
 }
@@ -346,6 +362,18 @@ mod tests {
             assert_ne!(base, key(other), "{other}");
         }
         assert_eq!(base.as_str().len(), 64);
+    }
+
+    #[test]
+    fn the_default_key_is_the_documented_hash() {
+        // Keys are stored: a change to the form must be a new label, never a silent change.
+        // The expected digest was computed outside Rust: SHA-256 over the label, the event,
+        // and `data` with sorted keys and no whitespace.
+        let body = r#"{"event":"a.b","data":{"y":null,"x":[1,{"q":2,"p":"s"}],"name":"홍길동"}}"#;
+        assert_eq!(
+            key(body).as_str(),
+            "e81111d135464087df4466eaac5182496daad78524054c34d01835b1b1ac4f08"
+        );
     }
 
     #[test]

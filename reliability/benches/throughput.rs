@@ -24,7 +24,7 @@ use steppay_webhooks::{Delivery, Handler, HandlerError};
 use steppay_webhooks_reliability::{PATH, SECRET, delivery, now, postgres_url, verifier};
 
 const CONNECTIONS: usize = 32;
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 
 /// Counts how many times each payment was handled.
 #[derive(Clone)]

@@ -192,6 +192,8 @@ where
         let mut renewing = true;
         loop {
             tokio::select! {
+                // The run first: a handler that finishes on its first poll never arms the timer.
+                biased;
                 result = &mut run => return result,
                 _ = renewals.tick(), if renewing => match self.store.renew(lease).await {
                     Ok(()) => {}
