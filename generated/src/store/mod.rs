@@ -32,6 +32,7 @@ mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -116,13 +117,44 @@ pub struct Lease {
 }
 
 /// A quarantined delivery claimed for replay ([`DeliveryStore::claim_quarantined`]): the lease
-/// to replay it under, and its body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// to replay it under, and its body. `Debug` shows the body's size, never its contents.
+#[derive(Clone, PartialEq, Eq)]
 pub struct KeptDelivery {
     /// The lease on it.
     pub lease: Lease,
     /// Its raw body, as received and verified.
     pub body: Vec<u8>,
+}
+
+impl KeptDelivery {
+    /// What a durable store read back on claiming a quarantined delivery for replay: its
+    /// attempts (this one included) and its body, which a quarantined record always has.
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    fn from_row(
+        key: &DeliveryKey,
+        lease: Duration,
+        row: Option<(u32, Option<Vec<u8>>)>,
+    ) -> Result<Option<Self>, StoreError> {
+        match row {
+            None => Ok(None),
+            Some((attempt, Some(body))) => {
+                Ok(Some(Self { lease: Lease { key: key.clone(), attempt, duration: lease }, body }))
+            }
+            Some((_, None)) => {
+                Err(StoreError::Corrupt(format!("quarantined delivery {key} has no body")))
+            }
+        }
+    }
+}
+
+impl fmt::Debug for KeptDelivery {
+    /// The body may hold personal data: only its size is shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeptDelivery")
+            .field("lease", &self.lease)
+            .field("body", &format_args!("<{} bytes, not shown>", self.body.len()))
+            .finish()
+    }
 }
 
 /// A delivery kept for replay: what [`DeliveryStore::quarantined`] lists. The body stays in the
@@ -477,5 +509,26 @@ impl DeliveryStore for NoStore {
     }
     fn remembers_for(&self) -> Option<Duration> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_delivery_shows_the_size_of_its_body_never_the_body() {
+        let kept = KeptDelivery {
+            lease: Lease {
+                key: DeliveryKey::new("k"),
+                attempt: 2,
+                duration: Duration::from_secs(30),
+            },
+            body: br#"{"data":{"customerName":"Hong Gildong"}}"#.to_vec(),
+        };
+        let shown = format!("{kept:?}");
+        // A derived `Debug` would list the bytes: `[123, 34, ...]`.
+        assert!(!shown.contains("Hong") && !shown.contains("123"), "{shown}");
+        assert!(shown.contains("<40 bytes, not shown>") && shown.contains("attempt: 2"), "{shown}");
     }
 }

@@ -432,16 +432,11 @@ impl DeliveryStore for PostgresStore {
                 }
             })
             .await?;
-        match claimed {
-            None => Ok(None),
-            Some((attempts, Some(body))) => Ok(Some(KeptDelivery {
-                lease: Lease { key: key.clone(), attempt: attempt(attempts), duration: lease },
-                body,
-            })),
-            Some((_, None)) => {
-                Err(StoreError::Corrupt(format!("quarantined delivery {key} has no body")))
-            }
-        }
+        KeptDelivery::from_row(
+            key,
+            lease,
+            claimed.map(|(attempts, body)| (attempt(attempts), body)),
+        )
     }
 
     async fn cleanup(&self) -> Result<u64, StoreError> {
