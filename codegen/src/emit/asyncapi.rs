@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 
 use self::yaml::{Map, Node};
 use super::json_schema::{ENVELOPE, JsonShape, LENIENT_TYPES, SENSITIVE, describe, shape};
-use super::{ASYNCAPI_DIR, Files, deviation_text, header};
+use super::{ASYNCAPI_DIR, Files, header, note_paragraphs};
 use crate::model::{Catalogue, EnumDef, EventDef, FieldDef, StructDef, TypeDef, TypeKind, TypeRef};
 use crate::source::SourceFile;
 
@@ -110,15 +110,15 @@ how to verify it is in the security scheme `steppaySignature`.";
 const OPEN_ENUM_REST: &str = "\
 그 밖의 값: 스텝페이가 나중에 더할 수 있으므로 받아야 합니다 — Any other value: StepPay may add values later, so accept them";
 
-pub(crate) fn emit(catalogue: &Catalogue, examples: &[SourceFile], files: &mut Files) {
+pub(crate) fn emit(
+    catalogue: &Catalogue,
+    examples: &BTreeMap<&str, &SourceFile>,
+    files: &mut Files,
+) {
     let examples: BTreeMap<&str, Node> = examples
         .iter()
-        .filter_map(|file| {
-            let event = crate::examples::named_for(file)?;
-            // The examples were read before (a wrong one stops the generator), so this holds.
-            let body = serde_json::from_str(&file.text).ok()?;
-            Some((event, body))
-        })
+        // The examples were read before (a wrong one stops the generator), so this holds.
+        .filter_map(|(event, file)| Some((*event, serde_json::from_str(&file.text).ok()?)))
         .collect();
     let mut text = header("#", "schema/");
     text.push('\n');
@@ -274,15 +274,11 @@ fn message(event: &EventDef, example: Option<&Node>) -> Map {
     if let Some(description) = &event.description {
         details.push(format!("{} — {}.", description.ko, description.en));
     }
-    if let Some(deprecated) = &event.deprecated {
-        details.push(format!("Deprecated: {deprecated}"));
-    }
-    if let Some(note) = &event.note {
-        details.push(format!("Note: {note}"));
-    }
-    if let Some(deviation) = &event.deviation {
-        details.push(format!("Differs from StepPay's docs: {}", deviation_text(deviation)));
-    }
+    details.extend(note_paragraphs(
+        event.note.as_ref(),
+        event.deprecated.as_ref(),
+        event.deviation.as_ref(),
+    ));
     let example = example.map(|body| {
         vec![
             Map::new()

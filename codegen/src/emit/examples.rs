@@ -9,14 +9,14 @@
 use std::collections::BTreeMap;
 
 use super::{DELIVERIES_DIR, Files, RUST_DIR, header, rust};
-use crate::examples::named_for;
 use crate::model::Catalogue;
 use crate::source::SourceFile;
 
-pub(crate) fn emit(catalogue: &Catalogue, examples: &[SourceFile], files: &mut Files) {
-    // Only examples named for an event of the catalogue (the checks reject any other name).
-    let by_event: BTreeMap<&str, &SourceFile> =
-        examples.iter().filter_map(|file| named_for(file).map(|event| (event, file))).collect();
+pub(crate) fn emit(
+    catalogue: &Catalogue,
+    by_event: &BTreeMap<&str, &SourceFile>,
+    files: &mut Files,
+) {
     for event in &catalogue.events {
         if let Some(file) = by_event.get(event.event_type.as_str()) {
             files.insert(format!("{DELIVERIES_DIR}/{}.json", event.event_type), file.text.clone());

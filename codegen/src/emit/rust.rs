@@ -17,10 +17,9 @@ use std::collections::BTreeMap;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use super::{Files, RUST_DIR, deviation_text, header};
+use super::{Files, RUST_DIR, header, note_paragraphs};
 use crate::model::{
-    Catalogue, Deviation, DomainSet, EnumDef, EventDef, FieldDef, StructDef, Text, TypeDef,
-    TypeKind, TypeRef,
+    Catalogue, DomainSet, EnumDef, EventDef, FieldDef, StructDef, Text, TypeDef, TypeKind, TypeRef,
 };
 use crate::names::{escape_keyword, serde_camel_case, snake_case};
 
@@ -261,24 +260,6 @@ fn docs(summary: &str, paragraphs: &[String]) -> TokenStream {
 
 fn summary(text: &Text) -> String {
     format!("{} — {}", text.ko, text.en)
-}
-
-fn note_paragraphs(
-    note: Option<&String>,
-    deprecated: Option<&String>,
-    deviation: Option<&Deviation>,
-) -> Vec<String> {
-    let mut paragraphs = Vec::new();
-    if let Some(deprecated) = deprecated {
-        paragraphs.push(format!("**Deprecated:** {deprecated}"));
-    }
-    if let Some(note) = note {
-        paragraphs.push(format!("**Note:** {note}"));
-    }
-    if let Some(deviation) = deviation {
-        paragraphs.push(format!("**Differs from StepPay's docs:** {}", deviation_text(deviation)));
-    }
-    paragraphs
 }
 
 /// The `#[cfg]` that compiles an item needed by the domains `needed` when the code around it is
