@@ -79,7 +79,7 @@ fn captured(bytes: &[u8]) -> Option<(Option<String>, Vec<u8>, Option<usize>)> {
         }
         if let Some((name, value)) = line.split_once(':') {
             let (name, value) = (name.trim(), value.trim());
-            if name.eq_ignore_ascii_case("steppay-signature") {
+            if name.eq_ignore_ascii_case(steppay_webhooks::verify::HEADER) {
                 header = Some(value.to_owned());
             } else if name.eq_ignore_ascii_case("content-length") {
                 content_length = value.parse().ok();

@@ -163,7 +163,11 @@ fn witness() -> (TcpListener, String) {
 #[test]
 fn a_bad_set_fails_before_sending() {
     let (listener, url) = witness();
-    let cases: [(&[&str], &[&str]); 4] = [
+    let cases: [(&[&str], &[&str]); 5] = [
+        (
+            &["--set", "isTest.x=1"],
+            &["`isTest` is a boolean of the envelope, with no fields under it"],
+        ),
         (
             &["--set", "data.paidAmont=1500"],
             &[

@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use serde_json::json;
-use steppay_webhooks::testing;
+use steppay_webhooks::{testing, verify};
 
 use super::inspect::{Report, parse_error};
 use crate::diagnose::{Diagnosis, diagnose};
@@ -34,7 +34,7 @@ pub(crate) struct Args {
     port: u16,
 
     /// How far the signed timestamp may be from now, in seconds
-    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    #[arg(long, value_name = "SECONDS", default_value_t = verify::DEFAULT_TOLERANCE.as_secs())]
     tolerance: u64,
 
     /// Show personal data instead of `<redacted>`
@@ -95,7 +95,7 @@ async fn receive(
         return (StatusCode::METHOD_NOT_ALLOWED, "StepPay delivers with POST\n".to_owned());
     }
     let output = listener.output;
-    let diagnosis = match headers.get("steppay-signature").map(|v| v.to_str()) {
+    let diagnosis = match headers.get(verify::HEADER).map(|v| v.to_str()) {
         Some(Err(_)) => Diagnosis::MalformedHeader("it is not visible ASCII".to_owned()),
         header => diagnose(
             listener.secret.as_bytes(),

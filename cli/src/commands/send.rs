@@ -4,13 +4,12 @@
 //!
 //! Nothing is sent until every change has been checked and the result parses as the event.
 
-use std::io::Write as _;
 use std::process::ExitCode;
 use std::str::FromStr as _;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use steppay_webhooks::verify::{Label, sign_with_label};
+use steppay_webhooks::verify::{self, Label, sign_with_label};
 use steppay_webhooks::{EventType, Webhook, testing};
 
 use crate::error::{CliError, Code, closest};
@@ -107,7 +106,7 @@ struct Prepared {
 pub(crate) fn run(args: Args, output: Output) -> Result<ExitCode, CliError> {
     let timestamp = args.timestamp.unwrap_or_else(testing::now);
     let deliveries = if args.all {
-        testing::examples().map(|e| example_body(e.event_type, timestamp)).collect()
+        testing::examples().map(|example| example_body(&example, timestamp)).collect()
     } else {
         vec![prepare(&args, timestamp)?]
     };
@@ -149,15 +148,15 @@ pub(crate) fn run(args: Args, output: Output) -> Result<ExitCode, CliError> {
     Ok(if answer.ok() { ExitCode::SUCCESS } else { Code::Failed.into() })
 }
 
-/// An example with its envelope `timestamp` set to the signing time, as StepPay's is.
-fn example_body(event_type: EventType, timestamp: i64) -> Prepared {
-    let text = String::from_utf8_lossy(testing::example(event_type).body).into_owned();
+/// The example's body with its envelope `timestamp` set to the signing time, as StepPay's is.
+fn example_body(example: &testing::Example, timestamp: i64) -> Prepared {
+    let text = String::from_utf8_lossy(example.body).into_owned();
     let path = Path(vec![Step::Key("timestamp".to_owned())]);
     let text = match json::find(&text, &path) {
         Ok(span) => json::splice(&text, span, &timestamp.to_string()),
         Err(_) => text,
     };
-    Prepared { event: event_type.to_string(), body: text.into_bytes() }
+    Prepared { event: example.event_type.to_string(), body: text.into_bytes() }
 }
 
 /// The body to send: the example, the file or stdin, with the changes applied and checked.
@@ -165,7 +164,7 @@ fn prepare(args: &Args, timestamp: i64) -> Result<Prepared, CliError> {
     let (name, bytes, known) = match (&args.target, &args.body) {
         (Some(target), _) if target != "-" => {
             let event_type = event_type(target)?;
-            let prepared = example_body(event_type, timestamp);
+            let prepared = example_body(&testing::example(event_type), timestamp);
             (format!("the example of {event_type}"), prepared.body, Some(event_type))
         }
         (Some(_), _) => {
@@ -248,7 +247,7 @@ fn lookup<'a>(
     event_type: EventType,
     path: &Path,
     argument: &str,
-) -> Result<(crate::schema::Walked<'a>, bool), CliError> {
+) -> Result<crate::schema::Walked<'a>, CliError> {
     let Some(Step::Key(first)) = path.0.first() else {
         return Err(CliError::usage(format!("`{path}` does not start with a field")).at(argument));
     };
@@ -257,10 +256,14 @@ fn lookup<'a>(
             let rest = path.0.get(1..).unwrap_or_default();
             schema
                 .walk(rest)
-                .map(|walked| (walked, true))
                 .map_err(|error| walk_error(&error, schema, event_type, path, argument))
         }
-        "isTest" | "version" if path.0.len() == 1 => Ok((schema_envelope(schema, first), false)),
+        "isTest" | "version" if path.0.len() == 1 => Ok(schema_envelope(schema, first)),
+        "isTest" | "version" => Err(CliError::usage(format!(
+            "`{first}` is a {} of the envelope, with no fields under it",
+            if first == "isTest" { "boolean" } else { "string" }
+        ))
+        .at(argument)),
         "timestamp" => Err(CliError::usage("the envelope `timestamp` is the signing time")
             .at(argument)
             .help("use --timestamp <unix seconds>")),
@@ -347,7 +350,7 @@ fn apply_set(
     };
     let path = Path::parse(path_text)
         .map_err(|why| CliError::usage(format!("not a path: {why}")).at(&argument))?;
-    let (walked, _) = lookup(schema, event_type, &path, &argument)?;
+    let walked = lookup(schema, event_type, &path, &argument)?;
     let expected = describe(schema, walked.shape);
     let value: Value = serde_json::from_str(value_text).map_err(|_| {
         let mut error = CliError::usage(format!("the value of `--set {path}` is not JSON"))
@@ -400,7 +403,7 @@ fn apply_unset(
         .at(&argument)
         .help("--set the whole list instead"));
     };
-    let (walked, _) = lookup(schema, event_type, &path, &argument)?;
+    let walked = lookup(schema, event_type, &path, &argument)?;
     if walked.required {
         return Err(CliError::usage(format!(
             "`{path}` cannot be unset: {} requires it",
@@ -502,7 +505,7 @@ fn post(
     let response = agent
         .post(url)
         .header("content-type", "application/json")
-        .header("steppay-signature", &header)
+        .header(verify::HEADER, &header)
         .send(&delivery.body[..]);
     let mut response = response.map_err(|error| connection_error(url, &error))?;
     let body =
@@ -557,7 +560,7 @@ fn send_all(
         milliseconds(started.elapsed()),
         deliveries.len() - failed
     ));
-    let _ = std::io::stdout().flush();
+    output.flush();
     Ok(if failed == 0 { ExitCode::SUCCESS } else { Code::Failed.into() })
 }
 
@@ -602,7 +605,7 @@ mod tests {
 
     #[test]
     fn a_changed_example_keeps_every_other_byte() {
-        let prepared = example_body(EventType::PaymentCompleted, 1_900_000_000);
+        let prepared = example_body(&testing::example(EventType::PaymentCompleted), 1_900_000_000);
         let original = testing::example(EventType::PaymentCompleted).body;
         let text = String::from_utf8(prepared.body).expect("UTF-8");
         let schema = PayloadSchema::of(EventType::PaymentCompleted);
@@ -627,7 +630,8 @@ mod tests {
     #[test]
     fn bad_changes_name_the_path_and_the_type() {
         let text =
-            String::from_utf8(example_body(EventType::PaymentCompleted, 1).body).expect("UTF-8");
+            String::from_utf8(example_body(&testing::example(EventType::PaymentCompleted), 1).body)
+                .expect("UTF-8");
         let schema = PayloadSchema::of(EventType::PaymentCompleted);
         let error = |set: &str| {
             apply_set(&text, &schema, EventType::PaymentCompleted, set)

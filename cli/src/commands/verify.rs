@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use serde_json::json;
-use steppay_webhooks::testing;
+use steppay_webhooks::{testing, verify};
 
 use crate::diagnose::diagnose;
 use crate::error::{CliError, Code};
@@ -40,7 +40,7 @@ pub(crate) struct Args {
     now: Option<i64>,
 
     /// How far the signed timestamp may be from now, in seconds
-    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    #[arg(long, value_name = "SECONDS", default_value_t = verify::DEFAULT_TOLERANCE.as_secs())]
     tolerance: u64,
 }
 
