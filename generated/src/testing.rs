@@ -12,9 +12,9 @@
 //! - [`broken`]: the requests your endpoint must refuse (a wrong secret, a stale timestamp, no
 //!   header, a body changed after signing).
 //!
-//! Signing goes through [`verify::sign`], the crate's one signing function (with
-//! [`verify::sign_with_label`]), the same code the `steppay-webhooks` command-line tool signs
-//! with.
+//! Signing goes through [`verify::sign`], the crate's one signing function, which the
+//! `steppay-webhooks` command-line tool also signs with (through [`verify::sign_with_label`], for
+//! its `--label`).
 //!
 //! # A unit test of your `Handler`
 //!
