@@ -22,7 +22,9 @@ use crate::output::Output;
 
 /// Try and test StepPay (스텝페이) webhooks without StepPay: send signed example deliveries to your
 /// endpoint, explain why a captured delivery does not verify, read one, or receive them.
-#[derive(Debug, Parser)]
+// No `Debug` here nor on the commands' arguments: they may hold a captured signature
+// (`verify --header`) or personal data (`send --set`).
+#[derive(Parser)]
 #[command(name = "steppay-webhooks", version, max_term_width = 100, after_help = commands::AFTER_HELP)]
 struct Cli {
     /// Print one JSON object per line on stdout, for scripts (diagnostics stay on stderr)

@@ -48,7 +48,6 @@ pub(crate) fn run(args: Args, output: Output) -> Result<ExitCode, CliError> {
 }
 
 /// A delivery, rendered for people and for `--json`.
-#[derive(Debug)]
 pub(crate) struct Report {
     pub(crate) human: String,
     pub(crate) json: Value,

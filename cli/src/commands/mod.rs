@@ -13,7 +13,7 @@ use clap::Subcommand;
 use crate::error::CliError;
 use crate::output::Output;
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub(crate) enum Command {
     /// Sign an example delivery (or a body of yours) as StepPay does, and POST it
     Send(send::Args),

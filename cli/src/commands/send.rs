@@ -19,7 +19,7 @@ use crate::request;
 use crate::schema::{PayloadSchema, WalkError, describe, fits};
 use crate::secret::{self, Secret};
 
-#[derive(Debug, clap::Args)]
+#[derive(clap::Args)]
 #[command(after_help = "\
 Examples:
   export STEPPAY_WEBHOOK_SECRET=…   # the secret your endpoint verifies with

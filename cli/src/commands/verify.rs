@@ -15,7 +15,7 @@ use crate::output::{Output, verdict};
 use crate::request;
 use crate::secret;
 
-#[derive(Debug, clap::Args)]
+#[derive(clap::Args)]
 #[command(after_help = "\
 Examples:
   steppay-webhooks verify --header 'timestamp=1741065731,key=…' body.json
