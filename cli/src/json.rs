@@ -332,7 +332,7 @@ impl Tree {
         };
         for (i, (key, value)) in items.iter().enumerate() {
             if i > 0 {
-                out.push_str(if layout.indent.is_some() { "," } else { layout.comma });
+                out.push_str(layout.comma);
             }
             newline(out, depth + 1);
             if let Some(key) = key {

@@ -2,7 +2,7 @@
 //
 //   node tools/asyncapi/typescript.mjs [asyncapi.yaml] [out dir]
 //
-// writes one `.ts` file per model (the 9 payload schemas, the types they use, and one
+// writes one `.ts` file per model (the payload schemas, the types they use, and one
 // `<Event>Webhook` body per event type) into the out dir (default `steppay-types/`).
 // check.mjs generates the same models to check them.
 
