@@ -1,5 +1,6 @@
-//! A StepPay webhook receiver for production: verifies, de-duplicates (in an SQLite file), logs
-//! and dispatches every delivery, and keeps the ones it cannot read for replay.
+//! A StepPay webhook receiver for production: verifies, keeps every delivery in an SQLite file
+//! until it is handled, de-duplicates, logs and dispatches, retries failures on its own
+//! schedule, and keeps the ones it cannot read for replay.
 //!
 //! ```sh
 //! STEPPAY_WEBHOOK_SECRET='<검증 KEY>' cargo run -p steppay-webhooks --example receiver --features axum,sqlite
@@ -7,13 +8,15 @@
 //!
 //! It listens on `http://127.0.0.1:3000/webhooks/steppay` (set `PORT` for another port) and
 //! keeps its records in `deliveries.sqlite3` (set `STEPPAY_DELIVERY_DB` for another file). The
-//! README shows a `curl` line that posts a signed example delivery to it. Run it with `replay`
-//! as its argument to replay the deliveries it kept, then exit.
+//! README shows how to post a signed example delivery to it. Run it with `replay` as its
+//! argument to replay the deliveries it quarantined (after a release that reads them) and the
+//! dead ones, then keep receiving; Ctrl-C shuts it down gracefully.
 
 use std::error::Error;
+use std::time::Duration;
 
 use steppay_webhooks::receive::Receiver;
-use steppay_webhooks::store::SqliteStore;
+use steppay_webhooks::store::{Filter, SqliteStore, State};
 use steppay_webhooks::types::{Payment, Subscription};
 use steppay_webhooks::verify::Verifier;
 use steppay_webhooks::{Delivery, Handler, HandlerError, UnknownEvent};
@@ -68,13 +71,16 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let database =
         std::env::var("STEPPAY_DELIVERY_DB").unwrap_or_else(|_| "deliveries.sqlite3".to_owned());
     let store = SqliteStore::open(&database).await?;
-    let receiver = Receiver::new(Verifier::new([secret])?, Shop).store(store);
+    let receiver = Receiver::new(Verifier::new([secret])?, Shop).store(store).on_dead(|dead| {
+        // Page someone here: the delivery's retries ran out, and it waits in the store.
+        eprintln!("  DEAD: {} ({:?}) after {} runs", dead.key, dead.event_type, dead.attempts);
+    });
     if std::env::args().nth(1).as_deref() == Some("replay") {
-        let report = receiver.replay().await?;
-        eprintln!("replayed: {report:?}");
-        return Ok(());
+        let waiting = Filter::new().state(State::Quarantined).state(State::Dead);
+        let scheduled = receiver.replay(&waiting).await?;
+        eprintln!("{scheduled} kept deliveries will run again");
     }
-    let app = axum::Router::new().route("/webhooks/steppay", receiver.into_method_router());
+    let app = axum::Router::new().route("/webhooks/steppay", receiver.clone().into_method_router());
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     eprintln!(
         "listening on http://{}/webhooks/steppay (records in {database})",
@@ -85,5 +91,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    // Runs in flight get 10 s to finish; the rest give their leases back for the next start.
+    let report = receiver.shutdown(Duration::from_secs(10)).await;
+    eprintln!("stopped: {report:?}");
     Ok(())
 }

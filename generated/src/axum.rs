@@ -39,7 +39,6 @@ use axum::routing::MethodRouter;
 
 pub use crate::receive::DEFAULT_BODY_LIMIT;
 use crate::receive::{Outcome, Receiver};
-use crate::store::DeliveryStore;
 use crate::verify::{Fingerprint, HEADER, Verifier, VerifyError};
 use crate::{Handler, ParseError, Webhook};
 
@@ -137,13 +136,12 @@ impl IntoResponse for WebhookRejection {
     }
 }
 
-impl<H, S> Receiver<H, S>
-where
-    H: Handler + Send + Sync + 'static,
-    S: DeliveryStore + 'static,
-{
-    /// A `POST` route to mount with [`axum::Router::route`]; other methods get `405`.
+impl<H: Handler + Send + Sync + 'static> Receiver<H> {
+    /// A `POST` route to mount with [`axum::Router::route`]; other methods get `405`. With a
+    /// store, it starts the receiver's worker (inside a tokio runtime; otherwise the first
+    /// delivery starts it).
     pub fn into_method_router<St: Clone + Send + Sync + 'static>(self) -> MethodRouter<St> {
+        self.start_worker_if_possible();
         let body_limit = self.max_body();
         axum::routing::post(move |request: Request| async move {
             let signature = request.headers().get(HEADER).map(HeaderValue::as_bytes);

@@ -74,9 +74,10 @@
 //!
 //! Check the `Steppay-Signature` header over the raw body before trusting a delivery:
 //! [`verify::Verifier::verify_and_parse`] does both in one call. With the `receive` feature,
-//! `receive::Receiver` is the whole pipeline: verify, parse, de-duplicate through a delivery
-//! store (`store`), run your [`Handler`] on a task of its own, and keep what it cannot read for
-//! replay; a verified delivery is never refused with a `4xx`. The `axum` feature mounts it as a
+//! `receive::Receiver` is the whole pipeline: verify, parse, keep the body in a delivery store
+//! (`store`) until it is handled, de-duplicate, run your [`Handler`] on a task of its own, retry
+//! failed runs on its own schedule, keep what never succeeds as a dead letter and what it cannot
+//! read for replay; a verified delivery is never refused with a `4xx`. The `axum` feature mounts it as a
 //! route and adds `axum::VerifiedWebhook`, an extractor for routes of your own. StepPay sends no
 //! delivery id; [`key::KeyStrategy`] says what stands in for one.
 //!
@@ -91,6 +92,8 @@
 //!   the `store` module's trait; needs a tokio runtime.
 //! - `memory-store`, `sqlite`, `postgres`: the delivery stores, one feature each (SQLite is
 //!   compiled in; PostgreSQL through tokio-postgres and a deadpool pool). Each turns `receive` on.
+//! - `metrics`: the receiver records what it does through the `metrics` facade; the application
+//!   picks the exporter.
 //! - `axum`: the `axum` module, the receiver as an axum route, and an extractor.
 //! - `test-util`: the `testing` module, for your tests: every event type's example delivery,
 //!   requests signed as StepPay signs them, and the broken ones a receiver must refuse. It may

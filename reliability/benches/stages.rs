@@ -5,7 +5,8 @@
 //! ```
 //!
 //! The body is the catalogue's `payment.completed` example, the one the throughput bench sends.
-//! The store stages claim a new key and complete it, as the receiver does for a first delivery.
+//! The store stages claim a new key, keeping its body, and complete it, as the receiver does for
+//! a first delivery.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -14,7 +15,7 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use steppay_webhooks::Webhook;
 use steppay_webhooks::key::{DeliveryKey, KeyStrategy};
-use steppay_webhooks::store::{Claim, DeliveryStore, MemoryStore};
+use steppay_webhooks::store::{Arrival, Claim, DeliveryStore, MemoryStore};
 use steppay_webhooks::verify::sign;
 use steppay_webhooks_reliability::{SECRET, delivery, now, verifier};
 
@@ -44,7 +45,8 @@ fn stages(c: &mut Criterion) {
         b.iter(|| {
             let key = DeliveryKey::new(format!("bench:{}", next.fetch_add(1, Ordering::Relaxed)));
             runtime.block_on(async {
-                match store.claim(&key, Some("payment.completed"), Duration::from_secs(30)).await {
+                let arrival = Arrival::new(&key, Some("payment.completed"), &body);
+                match store.claim(&arrival, Duration::from_secs(30)).await {
                     Ok(Claim::Acquired(lease)) => store.complete(&lease).await.expect("complete"),
                     other => panic!("a new key is acquired, got {other:?}"),
                 }

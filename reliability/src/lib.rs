@@ -15,9 +15,7 @@ use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use steppay_webhooks::receive::Receiver;
-use steppay_webhooks::store::{
-    DeliveryStore, DynDeliveryStore, MemoryStore, PostgresStore, SqliteStore,
-};
+use steppay_webhooks::store::{DeliveryStore, MemoryStore, PostgresStore, SqliteStore};
 use steppay_webhooks::types::Payment;
 use steppay_webhooks::verify::{Verifier, sign};
 use steppay_webhooks::{Delivery, Handler, HandlerError, Unreadable, UnreadableAction};
@@ -76,7 +74,13 @@ pub enum Act {
     Panic,
     /// Wait until [`Probe::open_gate`], then succeed.
     Block,
+    /// Take this long, then succeed.
+    Sleep(Duration),
 }
+
+/// How long the worker of the suite's receivers waits between polls: short, so that retries
+/// the tests schedule in milliseconds run promptly.
+pub const POLL: Duration = Duration::from_millis(50);
 
 /// The handler under test: it records every run (payment id, attempt) and every success, and
 /// acts as scripted: by default it succeeds, after its delay.
@@ -92,6 +96,8 @@ struct ProbeState {
     unreadable: Mutex<Vec<(Option<String>, String, u32)>>,
     script: Mutex<VecDeque<Act>>,
     delay: Mutex<Duration>,
+    /// Every run whose attempt is below this fails (after the script).
+    fail_below: Mutex<u32>,
     unreadable_action: Mutex<Option<UnreadableAction>>,
     started: Notify,
     gate: Semaphore,
@@ -105,6 +111,7 @@ impl Default for Probe {
             unreadable: Mutex::default(),
             script: Mutex::default(),
             delay: Mutex::default(),
+            fail_below: Mutex::new(0),
             unreadable_action: Mutex::default(),
             started: Notify::new(),
             gate: Semaphore::new(0),
@@ -125,6 +132,40 @@ impl Probe {
     pub fn with_delay(self, delay: Duration) -> Self {
         *self.inner.delay.lock().expect("lock") = delay;
         self
+    }
+
+    /// Fails every run whose attempt is below `attempt` (once the script is done): 2 fails each
+    /// delivery's first run, `u32::MAX` fails them all.
+    pub fn failing_below_attempt(self, attempt: u32) -> Self {
+        *self.inner.fail_below.lock().expect("lock") = attempt;
+        self
+    }
+
+    /// Succeeds from now on (no more failures below an attempt).
+    pub fn recover(&self) {
+        *self.inner.fail_below.lock().expect("lock") = 0;
+    }
+
+    /// Waits until the payment `id` has succeeded `count` times (at most 20 s).
+    pub async fn handled(&self, id: i64, count: u32) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while self.successes(id) < count {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "payment {id} was not handled {count} times: runs {:?}",
+                self.runs()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits until `count` runs have started, however long the worker takes (at most 20 s).
+    pub async fn runs_at_least(&self, count: usize) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while self.runs().len() < count {
+            assert!(std::time::Instant::now() < deadline, "{count} runs: {:?}", self.runs());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Answers the unreadable hook with `action` (the default hook's answer otherwise).
@@ -179,18 +220,23 @@ impl Handler for Probe {
         payment: &Payment,
     ) -> Result<(), HandlerError> {
         let id = payment.payment_id;
+        // The act is taken before the run is recorded as started: a test that waits for a run
+        // to start knows which act it got, even when threads are preempted between the two.
+        let fail_below = *self.inner.fail_below.lock().expect("lock");
+        let otherwise = if delivery.attempt < fail_below { Act::Fail } else { Act::Succeed };
+        let act = self.inner.script.lock().expect("lock").pop_front().unwrap_or(otherwise);
         self.inner.runs.lock().expect("lock").push((id, delivery.attempt));
         self.inner.started.notify_waiters();
         let delay = *self.inner.delay.lock().expect("lock");
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
-        let act = self.inner.script.lock().expect("lock").pop_front().unwrap_or(Act::Succeed);
         match act {
             Act::Succeed => {}
             Act::Fail => return Err("scripted failure".into()),
             Act::Panic => panic!("scripted panic"),
             Act::Block => self.inner.gate.acquire().await.expect("gate open").forget(),
+            Act::Sleep(time) => tokio::time::sleep(time).await,
         }
         *self.inner.successes.lock().expect("lock").entry(id).or_default() += 1;
         Ok(())
@@ -228,7 +274,7 @@ impl Drop for Server {
 }
 
 /// Serves `receiver` at [`PATH`].
-pub async fn serve<S: DeliveryStore + 'static>(receiver: Receiver<Probe, S>) -> Server {
+pub async fn serve(receiver: Receiver<Probe>) -> Server {
     let app = axum::Router::new().route(PATH, receiver.into_method_router());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
@@ -309,7 +355,7 @@ pub struct Fixture {
     /// The backend.
     pub backend: Backend,
     /// The store.
-    pub store: Arc<dyn DynDeliveryStore>,
+    pub store: Arc<dyn DeliveryStore>,
     sqlite: Option<(tempfile::TempDir, PathBuf)>,
     postgres: Option<(String, String)>,
 }
@@ -324,25 +370,38 @@ impl Fixture {
     /// A fresh store of `backend` that keeps done records for `retention`: in memory, in a new
     /// SQLite file of a temporary folder, or in a PostgreSQL schema of its own.
     pub async fn with_retention(backend: Backend, retention: Duration) -> Self {
+        Self::with(backend, retention, Duration::ZERO).await
+    }
+
+    /// A fresh store of `backend` that keeps the bodies of done deliveries for `keep`.
+    pub async fn keeping_done_bodies(backend: Backend, keep: Duration) -> Self {
+        Self::with(backend, steppay_webhooks::store::DEFAULT_RETENTION, keep).await
+    }
+
+    async fn with(backend: Backend, retention: Duration, keep: Duration) -> Self {
         match backend {
             Backend::Memory => Self {
                 backend,
-                store: Arc::new(MemoryStore::new().retention(retention)),
+                store: Arc::new(MemoryStore::new().retention(retention).keep_done_bodies(keep)),
                 sqlite: None,
                 postgres: None,
             },
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temporary folder");
                 let path = dir.path().join("deliveries.sqlite3");
-                let store =
-                    SqliteStore::open(&path).await.expect("open SQLite").retention(retention);
+                let store = SqliteStore::open(&path)
+                    .await
+                    .expect("open SQLite")
+                    .retention(retention)
+                    .keep_done_bodies(keep);
                 Self { backend, store: Arc::new(store), sqlite: Some((dir, path)), postgres: None }
             }
             Backend::Postgres => {
                 let url =
                     postgres_url().expect("PostgreSQL tests run only with STEPPAY_TEST_POSTGRES");
                 let table = format!("{}.deliveries", fresh_schema(&url).await);
-                let store = postgres_store(&url, &table).await.retention(retention);
+                let store =
+                    postgres_store(&url, &table).await.retention(retention).keep_done_bodies(keep);
                 Self { backend, store: Arc::new(store), sqlite: None, postgres: Some((url, table)) }
             }
         }
@@ -350,7 +409,7 @@ impl Fixture {
 
     /// Another store over the same records, as another instance, or the same one after a
     /// restart, would open it. The memory store has no other: it is the same one.
-    pub async fn reopen(&self) -> Arc<dyn DynDeliveryStore> {
+    pub async fn reopen(&self) -> Arc<dyn DeliveryStore> {
         match (self.backend, &self.sqlite, &self.postgres) {
             (Backend::Sqlite, Some((_, path)), _) => {
                 Arc::new(SqliteStore::open(path).await.expect("reopen SQLite"))
@@ -375,9 +434,85 @@ impl Fixture {
         }
     }
 
-    /// A receiver over this store, with `probe` as its handler.
-    pub fn receiver(&self, probe: &Probe) -> Receiver<Probe, Arc<dyn DynDeliveryStore>> {
-        Receiver::new(verifier(), probe.clone()).store(Arc::clone(&self.store))
+    /// A receiver over this store, with `probe` as its handler and a worker that polls every
+    /// [`POLL`].
+    pub fn receiver(&self, probe: &Probe) -> Receiver<Probe> {
+        Receiver::new(verifier(), probe.clone()).store(Arc::clone(&self.store)).poll_every(POLL)
+    }
+}
+
+/// A `child-receiver` process: a receiver over a store of its own opening, that the test reads
+/// line by line and may kill.
+#[derive(Debug)]
+pub struct ChildReceiver {
+    process: tokio::process::Child,
+    /// Where it listens.
+    pub address: SocketAddr,
+    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
+}
+
+impl ChildReceiver {
+    /// Starts `child-receiver` (the binary at `program`: a test's
+    /// `env!("CARGO_BIN_EXE_child-receiver")`) with `arguments` (a store's, then options) and
+    /// waits until it listens.
+    pub async fn start(program: &str, arguments: &[String]) -> Self {
+        use tokio::io::AsyncBufReadExt as _;
+        let mut process = tokio::process::Command::new(program)
+            .args(arguments)
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start child-receiver");
+        let stdout = process.stdout.take().expect("piped");
+        let (sender, mut lines) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut reader = tokio::io::BufReader::new(stdout).lines();
+            while let Ok(Some(line)) = reader.next_line().await {
+                if sender.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let first = tokio::time::timeout(Duration::from_secs(30), lines.recv())
+            .await
+            .expect("the child starts within 30 s")
+            .expect("the child says where it listens");
+        let address = first
+            .strip_prefix("listening ")
+            .unwrap_or_else(|| panic!("the child said {first:?}"))
+            .parse()
+            .expect("an address");
+        Self { process, address, lines }
+    }
+
+    /// The next line the child prints (within 20 s).
+    pub async fn next_line(&mut self) -> String {
+        tokio::time::timeout(Duration::from_secs(20), self.lines.recv())
+            .await
+            .expect("the child prints within 20 s")
+            .expect("the child is still running")
+    }
+
+    /// Waits for the line `expected`, skipping others; returns those skipped.
+    pub async fn wait_for(&mut self, expected: &str) -> Vec<String> {
+        let mut skipped = Vec::new();
+        loop {
+            let line = self.next_line().await;
+            if line == expected {
+                return skipped;
+            }
+            skipped.push(line);
+        }
+    }
+
+    /// Every line printed so far and not yet read.
+    pub fn drain(&mut self) -> Vec<String> {
+        std::iter::from_fn(|| self.lines.try_recv().ok()).collect()
+    }
+
+    /// Kills the process (SIGKILL) and waits for it to end.
+    pub async fn kill(&mut self) {
+        self.process.kill().await.expect("kill the child");
     }
 }
 

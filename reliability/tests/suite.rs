@@ -2,18 +2,47 @@
 //! SQLite file, PostgreSQL). Each scenario is written once below and instantiated per store by
 //! `suite!`; the PostgreSQL instances pass without running when `STEPPAY_TEST_POSTGRES` is not
 //! set, and say so on the terminal.
+//!
+//! Most scenarios send each delivery once and never again, as a sender that gives up would: what
+//! gets handled is the receiver's own doing (its worker and its retry schedule).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use steppay_webhooks::UnreadableAction;
-use steppay_webhooks::key::KeyStrategy;
-use steppay_webhooks::store::{Claim, DeliveryStore, StoreError};
+use steppay_webhooks::key::{DeliveryKey, KeyStrategy};
+use steppay_webhooks::store::{
+    Arrival, AttemptOutcome, Claim, DeadLetter, DeliveryStore, Failed, Filter, Lease, Page, State,
+    StoreError,
+};
 use steppay_webhooks_reliability::{
-    Act, Backend, Fixture, Probe, client, delivery, next_version_delivery, post,
+    Act, Backend, ChildReceiver, Fixture, Probe, client, delivery, next_version_delivery, post,
     post_until_settled, serve, unreadable_delivery,
 };
 use tokio::io::AsyncWriteExt as _;
+
+/// The default key of a body, as the receiver computes it.
+fn key_of(body: &[u8]) -> DeliveryKey {
+    KeyStrategy::default().key(body, None)
+}
+
+/// The state of the delivery `body` in the store.
+async fn state_of(store: &Arc<dyn DeliveryStore>, body: &[u8]) -> Option<State> {
+    store.get(&key_of(body)).await.expect("get").map(|record| record.summary.state)
+}
+
+/// Waits until the delivery `body` is in `state` (at most 20 s).
+async fn until_state(store: &Arc<dyn DeliveryStore>, body: &[u8], state: State) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = state_of(store, body).await;
+        if now == Some(state) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "never {state}: still {now:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
 
 /// 50 copies of one delivery at once: the handler runs once; every answer is `200` (done) or
 /// `503` with `Retry-After` (in progress), and once the run is over every retry gets `200`.
@@ -45,9 +74,10 @@ async fn identical_deliveries_are_handled_once(backend: Backend) {
     assert_eq!(probe.successes(1001), 1);
 }
 
-/// A failing run is answered `500` and recorded failed; the retry runs the handler again, as
-/// attempt 2, and after it succeeds the delivery is done.
-async fn a_failed_delivery_is_handled_on_retry(backend: Backend) {
+/// A failing run is answered `500` and recorded failed, its body kept; StepPay's resend runs the
+/// handler again at once, as attempt 2, and after it succeeds the delivery is done and its body
+/// dropped.
+async fn a_failed_delivery_is_handled_on_resend(backend: Backend) {
     let fixture = Fixture::of(backend).await;
     let probe = Probe::scripted([Act::Fail]);
     let server = serve(fixture.receiver(&probe)).await;
@@ -55,12 +85,81 @@ async fn a_failed_delivery_is_handled_on_retry(backend: Backend) {
     let body = delivery(1002);
     let first = post(&client, server.address, &body).await;
     assert_eq!((first.status, first.text.as_str()), (500, "webhook handler failed"));
+    let failed = fixture.store.get(&key_of(&body)).await.expect("get").expect("recorded");
+    assert_eq!(failed.summary.state, State::Failed);
+    assert_eq!(failed.summary.last_outcome, Some(AttemptOutcome::Failed));
+    assert_eq!(failed.body.as_deref(), Some(body.as_slice()), "the body is kept, byte for byte");
+    assert!(failed.summary.due_at.is_some(), "due again on the schedule");
     let second = post(&client, server.address, &body).await;
     assert_eq!((second.status, second.text.as_str()), (200, "handled"));
     let third = post(&client, server.address, &body).await;
     assert_eq!(third.status, 200);
     assert_eq!(probe.runs(), vec![(1002, 1), (1002, 2)]);
     assert_eq!(probe.successes(1002), 1);
+    let done = fixture.store.get(&key_of(&body)).await.expect("get").expect("recorded");
+    assert_eq!((done.summary.state, done.body), (State::Done, None), "done drops the body");
+}
+
+/// The sender sends once and never again: a run that fails is retried by the receiver's own
+/// worker when the schedule says, and handled.
+async fn a_failed_delivery_is_retried_without_a_resend(backend: Backend) {
+    let fixture = Fixture::of(backend).await;
+    let probe = Probe::default().failing_below_attempt(2);
+    let receiver = fixture.receiver(&probe).retry_schedule([Duration::from_millis(150)]);
+    let server = serve(receiver).await;
+    let body = delivery(1015);
+    assert_eq!(post(&client(), server.address, &body).await.status, 500);
+    probe.handled(1015, 1).await;
+    assert_eq!(probe.runs(), vec![(1015, 1), (1015, 2)]);
+    until_state(&fixture.store, &body, State::Done).await;
+    let reply = post(&client(), server.address, &body).await;
+    assert_eq!((reply.status, reply.text.as_str()), (200, "duplicate: handled before"));
+}
+
+/// A handler that always fails: the delivery runs once and once per delay of the schedule, then
+/// is dead, its body kept, and the dead-letter hook is told once. A resend from StepPay still
+/// runs it (and it stays dead, the hook not told again); an operator's retry after the handler
+/// is fixed makes it done.
+async fn a_delivery_that_always_fails_dies_once_and_keeps_its_body(backend: Backend) {
+    let fixture = Fixture::of(backend).await;
+    let probe = Probe::default().failing_below_attempt(u32::MAX);
+    let letters: Arc<Mutex<Vec<DeadLetter>>> = Arc::default();
+    let told = Arc::clone(&letters);
+    let receiver = fixture
+        .receiver(&probe)
+        .retry_schedule([Duration::from_millis(50), Duration::from_millis(50)])
+        .on_dead(move |dead| told.lock().expect("lock").push(dead.clone()));
+    let server = serve(receiver.clone()).await;
+    let body = delivery(1016);
+    assert_eq!(post(&client(), server.address, &body).await.status, 500);
+    until_state(&fixture.store, &body, State::Dead).await;
+    assert_eq!(probe.runs(), vec![(1016, 1), (1016, 2), (1016, 3)]);
+    let dead = fixture.store.get(&key_of(&body)).await.expect("get").expect("kept");
+    assert_eq!(dead.body.as_deref(), Some(body.as_slice()), "a dead delivery keeps its body");
+    assert_eq!(dead.summary.due_at, None, "nothing is due: it waits for an operator");
+    {
+        let letters = letters.lock().expect("lock");
+        assert_eq!(letters.len(), 1, "{letters:?}");
+        assert_eq!(letters[0].key, key_of(&body));
+        assert_eq!(letters[0].event_type.as_deref(), Some("payment.completed"));
+        assert_eq!((letters[0].attempts, letters[0].last_outcome), (3, AttemptOutcome::Failed));
+    }
+    // Nothing more happens on its own.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(probe.runs().len(), 3);
+    // StepPay sends it again: it runs, fails, and is dead again; the hook is not told twice.
+    assert_eq!(post(&client(), server.address, &body).await.status, 500);
+    assert_eq!(probe.runs().len(), 4);
+    assert_eq!(state_of(&fixture.store, &body).await, Some(State::Dead));
+    assert_eq!(letters.lock().expect("lock").len(), 1);
+    // The handler is fixed; an operator retries what is dead.
+    probe.recover();
+    let dead_ones = Filter::new().state(State::Dead);
+    assert_eq!(fixture.store.count(&dead_ones).await.expect("count"), 1);
+    assert_eq!(receiver.retry(&dead_ones).await.expect("retry"), 1);
+    probe.handled(1016, 1).await;
+    until_state(&fixture.store, &body, State::Done).await;
+    assert_eq!(letters.lock().expect("lock").len(), 1);
 }
 
 /// A panicking handler gets `500`, the server keeps serving, and the retry is handled.
@@ -112,56 +211,52 @@ async fn a_disconnect_mid_handler_still_leaves_the_delivery_done(backend: Backen
     assert_eq!(probe.successes(1005), 1);
 }
 
-/// An instance dies while its handler runs. Until its lease expires, the retry is refused with
-/// `503`; after, it is handled, once, as attempt 2. With SQLite and PostgreSQL the instance is a
-/// child process killed with SIGKILL; the memory store cannot outlive its process, so there the
-/// dead instance's claim is made directly on the store.
-async fn a_crashed_claim_is_handled_after_its_lease(backend: Backend) {
+/// An instance dies while its handler runs, and StepPay never sends the delivery again. Until
+/// the lease expires, a resend would be refused with `503`; after, the worker of another
+/// instance runs it, once, as attempt 2. With SQLite and PostgreSQL the instance is a child
+/// process killed with SIGKILL; the memory store cannot outlive its process, so there the dead
+/// instance's claim is made directly on the store.
+async fn a_crashed_run_is_taken_over_by_the_worker(backend: Backend) {
     let fixture = Fixture::of(backend).await;
     let body = delivery(1006);
     let lease = Duration::from_secs(2);
-    let mut child = None;
     match fixture.child_arguments() {
-        Some(arguments) => {
-            let (process, address) = start_child(&arguments).await;
-            let client = client();
+        Some(mut arguments) => {
+            arguments.extend(["--handler", "hang", "--lease-ms", "2000"].map(String::from));
+            let mut child =
+                ChildReceiver::start(env!("CARGO_BIN_EXE_child-receiver"), &arguments).await;
             let request = {
-                let body = body.clone();
+                let (client, body, address) = (client(), body.clone(), child.address);
                 tokio::spawn(async move { post(&client, address, &body).await })
             };
-            child = Some(process);
-            wait_for_line(child.as_mut().expect("child"), "handling 1006").await;
-            let process = child.as_mut().expect("child");
-            process.kill().await.expect("kill");
+            child.wait_for("handling 1006 1").await;
+            child.kill().await;
             assert!(request.await.is_err(), "the request died with its server");
         }
         None => {
-            let key = KeyStrategy::default().key(&body, None);
-            let claim = fixture.store.claim(&key, Some("payment.completed"), lease).await;
+            let key = key_of(&body);
+            let arrival = Arrival::new(&key, Some("payment.completed"), &body);
+            let claim = fixture.store.claim(&arrival, lease).await;
             assert!(matches!(claim, Ok(Claim::Acquired(_))), "{claim:?}");
         }
     }
     let probe = Probe::default();
     let server = serve(fixture.receiver(&probe).lease(lease)).await;
-    let client = client();
-    let refused = post(&client, server.address, &body).await;
+    let refused = post(&client(), server.address, &body).await;
     assert_eq!(refused.status, 503, "{refused:?}");
     assert!(refused.retry_after.is_some_and(|s| (1..=2).contains(&s)), "{refused:?}");
-    assert!(probe.runs().is_empty());
-    tokio::time::sleep(lease + Duration::from_millis(300)).await;
-    // The abandoned claim is reported (never deleted) until a retry takes it over.
-    let stale = fixture.store.stale(Duration::ZERO).await.expect("stale claims");
-    assert_eq!(stale.len(), 1, "{stale:?}");
-    assert_eq!((stale[0].attempt, stale[0].event_type.as_deref()), (1, Some("payment.completed")));
-    let handled = post(&client, server.address, &body).await;
-    assert_eq!((handled.status, handled.text.as_str()), (200, "handled"));
-    assert_eq!(post(&client, server.address, &body).await.status, 200);
+    // No resend: the worker takes the run over once the lease has expired.
+    probe.handled(1006, 1).await;
     assert_eq!(probe.runs(), vec![(1006, 2)]);
-    drop(child);
+    until_state(&fixture.store, &body, State::Done).await;
+    let record = fixture.store.get(&key_of(&body)).await.expect("get").expect("kept");
+    assert_eq!(record.summary.attempts, 2);
+    let reply = post(&client(), server.address, &body).await;
+    assert_eq!((reply.status, reply.text.as_str()), (200, "duplicate: handled before"));
 }
 
 /// A handler that runs longer than its lease keeps it, because the receiver renews it: a retry
-/// meanwhile waits (`503`) instead of running the handler a second time.
+/// meanwhile waits (`503`) instead of running the handler a second time, and so does the worker.
 async fn a_slow_handler_keeps_its_lease(backend: Backend) {
     let fixture = Fixture::of(backend).await;
     let probe = Probe::scripted([Act::Block]);
@@ -251,8 +346,8 @@ async fn the_tolerance_follows_the_store(backend: Backend) {
 }
 
 /// Cleanup, run over and over while deliveries are claimed and completed, deletes the done
-/// records older than the retention and nothing else: never one in progress, failed or
-/// quarantined, and it disturbs no claim.
+/// records older than the retention and nothing else: never one in progress, failed, dead or
+/// quarantined, whose bodies all stay; and it disturbs no claim.
 async fn cleanup_runs_concurrently_with_claims(backend: Backend) {
     let retention = Duration::from_millis(500);
     let fixture = Fixture::with_retention(backend, retention).await;
@@ -262,19 +357,27 @@ async fn cleanup_runs_concurrently_with_claims(backend: Backend) {
         let old = claim(store, &format!("cleanup:old:{i}"), lease).await;
         store.complete(&old).await.expect("complete");
     }
-    // A record in progress, one quarantined, one failed: cleanup must keep all three, however old.
+    // One in progress, one quarantined, one failed, one dead: cleanup keeps all four, and their
+    // bodies, however old.
     let busy = claim(store, "cleanup:busy", lease).await;
     let kept = claim(store, "cleanup:kept", lease).await;
-    store.quarantine(&kept, b"{}", "test").await.expect("quarantine");
+    store.quarantine(&kept, "test").await.expect("quarantine");
     let failed = claim(store, "cleanup:failed", lease).await;
-    store.fail(&failed).await.expect("fail");
+    let hour = Some(Duration::from_secs(3600));
+    assert_eq!(
+        store.fail(&failed, AttemptOutcome::Failed, hour).await.expect("fail"),
+        Failed::WillRetry
+    );
+    let dead = claim(store, "cleanup:dead", lease).await;
+    let died = store.fail(&dead, AttemptOutcome::Panicked, None).await.expect("fail");
+    assert_eq!(died, Failed::Dead { first: true });
     tokio::time::sleep(retention + Duration::from_millis(200)).await;
     let cleaner = {
         let store = Arc::clone(store);
         tokio::spawn(async move {
             let mut deleted = 0;
             for _ in 0..30 {
-                deleted += store.cleanup().await.expect("cleanup");
+                deleted += store.cleanup().await.expect("cleanup").deleted;
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
             deleted
@@ -290,46 +393,39 @@ async fn cleanup_runs_concurrently_with_claims(backend: Backend) {
     .await;
     let deleted = cleaner.await.expect("cleaner");
     assert!(deleted >= 20, "the 20 old done records are deleted: {deleted}");
-    let key = steppay_webhooks::key::DeliveryKey::new;
     for i in 0..20 {
         // Forgotten: a new delivery of it would be claimed afresh.
-        let claimed = store.claim(&key(format!("cleanup:old:{i}")), None, lease).await;
-        assert!(
-            matches!(&claimed, Ok(Claim::Acquired(lease)) if lease.attempt == 1),
-            "{claimed:?}"
-        );
+        let claimed = claim_result(store, &format!("cleanup:old:{i}"), lease).await;
+        assert!(matches!(&claimed, Ok(Claim::Acquired(l)) if l.attempt == 1), "{claimed:?}");
     }
     for i in 0..40 {
         // Done, or (if the machine was slow enough for it to age past the retention) forgotten.
-        let claimed = store.claim(&key(format!("cleanup:new:{i}")), None, lease).await;
+        let claimed = claim_result(store, &format!("cleanup:new:{i}"), lease).await;
         assert!(
-            matches!(
-                &claimed,
-                Ok(Claim::Done)
-                    | Ok(Claim::Acquired(steppay_webhooks::store::Lease { attempt: 1, .. }))
-            ),
+            matches!(&claimed, Ok(Claim::Done) | Ok(Claim::Acquired(Lease { attempt: 1, .. }))),
             "{claimed:?}"
         );
     }
-    assert!(matches!(
-        store.claim(&key("cleanup:busy".into()), None, lease).await,
-        Ok(Claim::InProgress { .. })
-    ));
-    assert_eq!(
-        store.claim(&key("cleanup:kept".into()), None, lease).await.expect("claim"),
-        Claim::Quarantined
-    );
-    let retried = store.claim(&key("cleanup:failed".into()), None, lease).await;
-    assert!(matches!(&retried, Ok(Claim::Acquired(lease)) if lease.attempt == 2), "{retried:?}");
+    for (key, state) in [
+        ("cleanup:busy", State::Processing),
+        ("cleanup:kept", State::Quarantined),
+        ("cleanup:failed", State::Failed),
+        ("cleanup:dead", State::Dead),
+    ] {
+        let record = store.get(&DeliveryKey::new(key)).await.expect("get").expect("kept");
+        assert_eq!(record.summary.state, state, "{key}");
+        assert_eq!(record.body.as_deref(), Some(body_of(key).as_slice()), "{key} keeps its body");
+    }
     store.complete(&busy).await.expect("the busy run still holds its lease");
 }
 
 /// A verified delivery the catalogue cannot read is kept, answered `200`, and not handled; a
-/// retry of it is answered `200` too. Once the receiver can read it, a replay handles it once.
+/// retry of it is answered `200` too. Once a receiver can read it, a replay handles it once.
 async fn unreadable_deliveries_are_quarantined_and_replayed(backend: Backend) {
     let fixture = Fixture::of(backend).await;
     let probe = Probe::default();
-    let server = serve(fixture.receiver(&probe)).await;
+    let old = fixture.receiver(&probe);
+    let server = serve(old.clone()).await;
     let client = client();
     let wrong_type = unreadable_delivery(1007);
     let next_version = next_version_delivery(1008);
@@ -353,47 +449,68 @@ async fn unreadable_deliveries_are_quarantined_and_replayed(backend: Backend) {
             (None, "data".into(), 1),
         ]
     );
-    let kept = fixture.store.quarantined(10).await.expect("list");
+    let quarantined = Filter::new().state(State::Quarantined);
+    let kept = fixture.store.list(&quarantined, &Page::first(10)).await.expect("list");
     assert_eq!(kept.len(), 3);
-    assert!(kept.iter().all(|k| !k.reason.contains("17900 KRW")), "no payload value: {kept:?}");
-
+    assert!(
+        kept.iter().all(|k| k.reason.as_deref().is_some_and(|r| !r.contains("17900 KRW"))),
+        "a reason, and no payload value in it: {kept:?}"
+    );
+    // No worker of the old version may take them: it shuts down first.
+    old.shutdown(Duration::from_secs(1)).await;
+    drop(server);
     // The same catalogue still cannot read them: they stay, with their reasons.
     let same = fixture.receiver(&probe);
-    let report = same.replay().await.expect("replay");
-    assert_eq!((report.handled, report.unreadable, report.failed), (0, 3, 0), "{report:?}");
+    assert_eq!(same.replay(&quarantined).await.expect("replay"), 3);
+    let report = same.work_once().await.expect("work");
+    assert_eq!((report.claimed, report.handled, report.unreadable), (3, 0, 3), "{report:?}");
     // A receiver that reads v2 (the "fix"): the v2 delivery is handled, once, as attempt 3.
     let fixed = fixture.receiver(&probe).versions(["v1", "v2"]);
-    let report = fixed.replay().await.expect("replay");
-    assert_eq!((report.handled, report.unreadable, report.failed), (1, 2, 0), "{report:?}");
+    assert_eq!(fixed.replay(&quarantined).await.expect("replay"), 3);
+    let report = fixed.work_once().await.expect("work");
+    assert_eq!((report.handled, report.unreadable), (1, 2), "{report:?}");
     assert_eq!(probe.runs(), vec![(1008, 3)]);
-    let report = fixed.replay().await.expect("replay");
-    assert_eq!(report.handled, 0, "{report:?}");
+    assert_eq!(
+        fixed.replay(&quarantined.clone().key(key_of(&next_version))).await.expect("replay"),
+        0
+    );
+    let server = serve(fixed).await;
     let reply = post(&client, server.address, &next_version).await;
     assert_eq!((reply.status, reply.text.as_str()), (200, "duplicate: handled before"));
     assert_eq!(probe.successes(1008), 1);
-    assert_eq!(fixture.store.quarantined(10).await.expect("list").len(), 2);
+    assert_eq!(fixture.store.count(&quarantined).await.expect("count"), 2);
 }
 
-/// A replay whose handler fails goes back to quarantine, body and all, and a later replay
-/// handles it.
-async fn a_failed_replay_stays_quarantined(backend: Backend) {
+/// A replayed delivery whose handler fails is failed like any other: the worker retries it on
+/// the schedule, body and all, and it is handled. (The run that quarantined it was its first
+/// attempt; the replay is its second, so a schedule of two delays leaves it one more.)
+async fn a_failed_replay_is_retried_on_the_schedule(backend: Backend) {
     let fixture = Fixture::of(backend).await;
-    let probe = Probe::scripted([Act::Fail]);
-    let server = serve(fixture.receiver(&probe)).await;
     let body = next_version_delivery(1009);
-    assert_eq!(post(&client(), server.address, &body).await.status, 200);
-    let fixed = fixture.receiver(&probe).versions(["v1", "v2"]);
-    let report = fixed.replay().await.expect("replay");
+    {
+        // The version that cannot read it, and its worker, are gone before the replay.
+        let old = fixture.receiver(&Probe::default());
+        let server = serve(old.clone()).await;
+        assert_eq!(post(&client(), server.address, &body).await.status, 200);
+        old.shutdown(Duration::from_secs(1)).await;
+    }
+    let probe = Probe::scripted([Act::Fail]);
+    let fixed = fixture
+        .receiver(&probe)
+        .versions(["v1", "v2"])
+        .retry_schedule([Duration::from_millis(100), Duration::from_millis(100)]);
+    assert_eq!(fixed.replay(&Filter::new().state(State::Quarantined)).await.expect("replay"), 1);
+    let report = fixed.work_once().await.expect("work");
     assert_eq!((report.handled, report.failed), (0, 1), "{report:?}");
-    assert_eq!(fixture.store.quarantined(10).await.expect("list").len(), 1);
-    let report = fixed.replay().await.expect("replay");
-    assert_eq!((report.handled, report.failed), (1, 0), "{report:?}");
+    assert_eq!(state_of(&fixture.store, &body).await, Some(State::Failed));
+    fixed.start_worker();
+    probe.handled(1009, 1).await;
     assert_eq!(probe.runs(), vec![(1009, 2), (1009, 3)]);
-    assert!(fixture.store.quarantined(10).await.expect("list").is_empty());
+    until_state(&fixture.store, &body, State::Done).await;
 }
 
-/// A hook that says `Retry` gets `500` and keeps nothing; one that says `Handled` gets `200`
-/// and the key is done.
+/// A hook that says `Retry` gets `500`, and the delivery is failed, its body kept for the
+/// worker's retries; one that says `Handled` gets `200` and the key is done.
 async fn the_unreadable_hook_decides(backend: Backend) {
     let fixture = Fixture::of(backend).await;
     let client = client();
@@ -403,7 +520,11 @@ async fn the_unreadable_hook_decides(backend: Backend) {
     assert_eq!(post(&client, server.address, &body).await.status, 500);
     assert_eq!(post(&client, server.address, &body).await.status, 500);
     assert_eq!(retry.unreadable().len(), 2);
-    assert!(fixture.store.quarantined(10).await.expect("list").is_empty());
+    let failed = fixture.store.get(&key_of(&body)).await.expect("get").expect("kept");
+    assert_eq!(failed.summary.state, State::Failed);
+    assert_eq!(failed.summary.last_outcome, Some(AttemptOutcome::Unreadable));
+    assert_eq!(failed.body.as_deref(), Some(body.as_slice()));
+    drop(server);
     let handled = Probe::default().on_unreadable(UnreadableAction::Handled);
     let server = serve(fixture.receiver(&handled)).await;
     let reply = post(&client, server.address, &body).await;
@@ -417,8 +538,8 @@ async fn the_unreadable_hook_decides(backend: Backend) {
     );
 }
 
-/// A run whose lease expired and was taken over cannot record its outcome, and the attempt
-/// numbers fence the two runs apart.
+/// A run whose lease expired and was taken over cannot record its outcome, nor give its lease
+/// back, and the attempt numbers fence the two runs apart.
 async fn a_lost_lease_cannot_record(backend: Backend) {
     let fixture = Fixture::of(backend).await;
     let store = &fixture.store;
@@ -429,67 +550,268 @@ async fn a_lost_lease_cannot_record(backend: Backend) {
     for result in [
         store.renew(&first).await,
         store.complete(&first).await,
-        store.fail(&first).await,
-        store.quarantine(&first, b"{}", "x").await,
+        store.fail(&first, AttemptOutcome::Failed, None).await.map(|_| ()),
+        store.quarantine(&first, "x").await,
+        store.release(&first).await,
     ] {
         assert!(matches!(result, Err(StoreError::LeaseLost { attempt: 1, .. })), "{result:?}");
     }
     store.renew(&second).await.expect("the newer run holds the lease");
     store.complete(&second).await.expect("and records its outcome");
     assert_eq!(
-        store.claim(&second.key, None, Duration::from_secs(1)).await.expect("claim"),
+        claim_result(store, "lease:lost", Duration::from_secs(1)).await.expect("claim"),
         Claim::Done
     );
+    let record = store.get(&second.key).await.expect("get").expect("kept");
+    assert_eq!(record.summary.last_outcome, Some(AttemptOutcome::Handled));
 }
 
-/// Claims `key` and expects to get it.
-async fn claim(
-    store: &Arc<dyn steppay_webhooks::store::DynDeliveryStore>,
-    key: &str,
-    lease: Duration,
-) -> steppay_webhooks::store::Lease {
-    let key = steppay_webhooks::key::DeliveryKey::new(key);
-    match store.claim(&key, None, lease).await {
+/// Accept-first: the delivery is answered `200` before the handler runs, and handled after; a
+/// resend meanwhile waits (`503`), and once it is handled a resend is a duplicate.
+async fn accept_first_answers_before_the_handler_runs(backend: Backend) {
+    let fixture = Fixture::of(backend).await;
+    let probe = Probe::scripted([Act::Block]);
+    let server = serve(fixture.receiver(&probe).accept_first()).await;
+    let body = delivery(1017);
+    let reply = post(&client(), server.address, &body).await;
+    assert_eq!((reply.status, reply.text.as_str()), (200, "accepted: kept, to be handled"));
+    probe.started(1).await;
+    assert_eq!(probe.successes(1017), 0, "answered while the handler still runs");
+    let record = fixture.store.get(&key_of(&body)).await.expect("get").expect("kept");
+    assert_eq!(record.summary.state, State::Processing);
+    assert_eq!(record.body.as_deref(), Some(body.as_slice()), "kept before the answer");
+    assert_eq!(post(&client(), server.address, &body).await.status, 503);
+    probe.open_gate(1);
+    probe.handled(1017, 1).await;
+    until_state(&fixture.store, &body, State::Done).await;
+    let reply = post(&client(), server.address, &body).await;
+    assert_eq!((reply.status, reply.text.as_str()), (200, "duplicate: handled before"));
+    assert_eq!(probe.runs(), vec![(1017, 1)]);
+}
+
+/// Accept-first: a run that fails after the `200` is retried by the worker, StepPay never asked.
+async fn accept_first_failures_are_retried_by_the_worker(backend: Backend) {
+    let fixture = Fixture::of(backend).await;
+    let probe = Probe::default().failing_below_attempt(2);
+    let receiver =
+        fixture.receiver(&probe).accept_first().retry_schedule([Duration::from_millis(100)]);
+    let server = serve(receiver).await;
+    let body = delivery(1018);
+    assert_eq!(post(&client(), server.address, &body).await.status, 200);
+    probe.handled(1018, 1).await;
+    assert_eq!(probe.runs(), vec![(1018, 1), (1018, 2)]);
+}
+
+/// StepPay sends a delivery again while the worker is retrying it: the resend waits (`503`),
+/// and the delivery is handled once.
+async fn a_resend_during_a_local_retry_runs_nothing_twice(backend: Backend) {
+    let fixture = Fixture::of(backend).await;
+    let probe = Probe::scripted([Act::Fail, Act::Block]);
+    let receiver = fixture.receiver(&probe).retry_schedule([Duration::from_millis(50)]);
+    let server = serve(receiver).await;
+    let body = delivery(1019);
+    assert_eq!(post(&client(), server.address, &body).await.status, 500);
+    probe.started(2).await; // the worker's retry, blocked
+    let resend = post(&client(), server.address, &body).await;
+    assert_eq!(resend.status, 503, "{resend:?}");
+    probe.open_gate(1);
+    probe.handled(1019, 1).await;
+    let resend = post_until_settled(&client(), server.address, &body, 50).await;
+    assert_eq!((resend.status, resend.text.as_str()), (200, "duplicate: handled before"));
+    assert_eq!(probe.runs(), vec![(1019, 1), (1019, 2)]);
+    assert_eq!(probe.successes(1019), 1);
+}
+
+/// Two receivers (two instances) on one store get 100 deliveries, each sent once to one of
+/// them, with a handler that fails every first run: the workers retry them, and each is handled
+/// exactly once.
+async fn two_instances_retry_100_deliveries_exactly_once(backend: Backend) {
+    let fixture = Fixture::of(backend).await;
+    let probe = Probe::default().failing_below_attempt(2);
+    let schedule = [Duration::from_millis(100)];
+    let first = serve(fixture.receiver(&probe).retry_schedule(schedule)).await;
+    let other = steppay_webhooks::receive::Receiver::new(
+        steppay_webhooks_reliability::verifier(),
+        probe.clone(),
+    )
+    .store(fixture.reopen().await)
+    .poll_every(steppay_webhooks_reliability::POLL)
+    .retry_schedule(schedule);
+    let second = serve(other).await;
+    let client = client();
+    let ids: Vec<i64> = (6001..6101).collect();
+    let replies = futures_join_all(ids.iter().map(|&id| {
+        let client = client.clone();
+        let address = if id % 2 == 0 { first.address } else { second.address };
+        async move { post(&client, address, &delivery(id)).await.status }
+    }))
+    .await;
+    assert!(replies.iter().all(|status| *status == 500), "every first run fails: {replies:?}");
+    for &id in &ids {
+        probe.handled(id, 1).await;
+    }
+    // Give any second run time to show itself.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let successes = probe.all_successes();
+    assert_eq!(successes, ids.iter().map(|&id| (id, 1)).collect(), "each exactly once");
+    assert_eq!(probe.runs().len(), 200, "two runs each: the failure and the retry");
+}
+
+/// What an operator sees and does: counts per state, lists by filter a page at a time, one
+/// delivery in detail, and retry, replay and discard by filter, each after a count.
+async fn operators_list_retry_and_discard_by_filter(backend: Backend) {
+    let fixture = Fixture::of(backend).await;
+    let probe = Probe::scripted([Act::Fail, Act::Fail]);
+    let receiver = fixture.receiver(&probe).retry_schedule([Duration::from_secs(3600)]);
+    let server = serve(receiver.clone()).await;
+    let client = client();
+    assert_eq!(post(&client, server.address, &delivery(7001)).await.status, 500); // failed
+    assert_eq!(post(&client, server.address, &delivery(7002)).await.status, 500); // failed
+    assert_eq!(post(&client, server.address, &delivery(7003)).await.status, 200); // done
+    assert_eq!(post(&client, server.address, &delivery(7004)).await.status, 200); // done
+    assert_eq!(post(&client, server.address, &unreadable_delivery(7005)).await.status, 200);
+    let counts = fixture.store.counts().await.expect("counts");
+    assert_eq!(
+        (counts.get(State::Failed), counts.get(State::Done), counts.get(State::Quarantined)),
+        (2, 2, 1),
+        "{counts:?}"
+    );
+    assert_eq!(counts.oldest_due, None, "nothing is due for an hour");
+    // Newest first, two at a time, by keyset.
+    let everything = Filter::new();
+    let first_page = fixture.store.list(&everything, &Page::first(2)).await.expect("list");
+    let cursor = first_page.last().expect("a page").cursor();
+    let second_page = fixture.store.list(&everything, &Page::after(2, cursor)).await.expect("list");
+    let cursor = second_page.last().expect("a page").cursor();
+    let third_page = fixture.store.list(&everything, &Page::after(2, cursor)).await.expect("list");
+    let listed: Vec<DeliveryKey> =
+        [first_page, second_page, third_page].concat().into_iter().map(|s| s.key).collect();
+    assert_eq!(listed.len(), 5, "every delivery once: {listed:?}");
+    let mut sorted = listed.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), 5);
+    // Filters.
+    let failed = Filter::new().state(State::Failed).event_type("payment.completed");
+    assert_eq!(fixture.store.count(&failed).await.expect("count"), 2);
+    assert_eq!(
+        fixture.store.count(&Filter::new().event_type("order.created")).await.expect("count"),
+        0
+    );
+    assert_eq!(fixture.store.count(&Filter::new().min_attempts(2)).await.expect("count"), 0);
+    let future = std::time::SystemTime::now() + Duration::from_secs(60);
+    assert_eq!(fixture.store.count(&Filter::new().received_since(future)).await.expect("count"), 0);
+    assert_eq!(
+        fixture.store.count(&Filter::new().received_before(future)).await.expect("count"),
+        5
+    );
+    // One in detail.
+    let detail = fixture.store.get(&key_of(&delivery(7001))).await.expect("get").expect("kept");
+    assert_eq!(
+        (detail.summary.state, detail.summary.attempts, detail.summary.last_outcome),
+        (State::Failed, 1, Some(AttemptOutcome::Failed))
+    );
+    assert!(fixture.store.get(&DeliveryKey::new("no-such-key")).await.expect("get").is_none());
+    // Discard one failed delivery, with a reason: a resend of it is not run.
+    let one = Filter::new().key(key_of(&delivery(7001)));
+    assert_eq!(receiver.discard(&one, "refunded by hand").await.expect("discard"), 1);
+    let discarded = fixture.store.get(&key_of(&delivery(7001))).await.expect("get").expect("kept");
+    assert_eq!(
+        (discarded.summary.state, discarded.summary.reason.as_deref(), discarded.body),
+        (State::Discarded, Some("refunded by hand"), None)
+    );
+    let reply = post(&client, server.address, &delivery(7001)).await;
+    assert_eq!((reply.status, reply.text.as_str()), (200, "discarded by an operator"));
+    // Retry what failed: the worker runs it at once rather than in an hour.
+    let failed = Filter::new().state(State::Failed);
+    assert_eq!(fixture.store.count(&failed).await.expect("count"), 1);
+    assert_eq!(receiver.retry(&failed).await.expect("retry"), 1);
+    probe.handled(7002, 1).await;
+    // A done delivery has no body to replay (the store keeps none by default).
+    assert_eq!(receiver.replay(&Filter::new().state(State::Done)).await.expect("replay"), 0);
+    assert_eq!(probe.runs().iter().filter(|(id, _)| *id == 7001).count(), 1);
+}
+
+/// With done bodies kept for a while, a done delivery can be replayed (after a handler's bug is
+/// fixed) and runs again; cleanup drops those bodies once their time is up.
+async fn done_bodies_are_kept_when_asked_and_replayed(backend: Backend) {
+    let fixture = Fixture::keeping_done_bodies(backend, Duration::from_millis(700)).await;
+    let probe = Probe::default();
+    let receiver = fixture.receiver(&probe);
+    let server = serve(receiver.clone()).await;
+    let body = delivery(1020);
+    assert_eq!(post(&client(), server.address, &body).await.text, "handled");
+    let done = fixture.store.get(&key_of(&body)).await.expect("get").expect("kept");
+    assert_eq!((done.summary.state, done.body.as_deref()), (State::Done, Some(body.as_slice())));
+    assert_eq!(receiver.replay(&Filter::new().key(key_of(&body))).await.expect("replay"), 1);
+    probe.handled(1020, 2).await;
+    assert_eq!(probe.runs(), vec![(1020, 1), (1020, 2)]);
+    until_state(&fixture.store, &body, State::Done).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let maintained = receiver.maintain().await.expect("maintain");
+    assert_eq!(maintained.bodies_dropped, 1, "{maintained:?}");
+    let done = fixture.store.get(&key_of(&body)).await.expect("get").expect("kept");
+    assert_eq!((done.summary.state, done.body), (State::Done, None));
+    assert_eq!(receiver.replay(&Filter::new().key(key_of(&body))).await.expect("replay"), 0);
+}
+
+/// A graceful shutdown lets a quick run finish; a run still going when the grace is over is
+/// stopped and gives its lease back, so that another instance's worker takes it at once, not
+/// when the (30 s) lease would have run out. Meanwhile the receiver takes no new delivery.
+async fn a_graceful_shutdown_finishes_or_gives_back_its_runs(backend: Backend) {
+    let fixture = Fixture::of(backend).await;
+    // The first run blocks; the second takes a little while, less than the grace.
+    let probe = Probe::scripted([Act::Block, Act::Sleep(Duration::from_millis(200))]);
+    let receiver = fixture.receiver(&probe);
+    let server = serve(receiver.clone()).await;
+    let slow = {
+        let (client, address) = (client(), server.address);
+        tokio::spawn(async move { post(&client, address, &delivery(1021)).await })
+    };
+    probe.started(1).await;
+    let quick = {
+        let (client, address) = (client(), server.address);
+        tokio::spawn(async move { post(&client, address, &delivery(1022)).await })
+    };
+    probe.started(2).await;
+    let report = receiver.shutdown(Duration::from_millis(600)).await;
+    assert_eq!((report.in_flight, report.released), (2, 1), "{report:?}");
+    assert_eq!(quick.await.expect("quick").text, "handled", "the quick run finished");
+    let slow = slow.await.expect("slow");
+    assert_eq!((slow.status, slow.text.as_str()), (503, "receiver shutting down; retry later"));
+    let refused = post(&client(), server.address, &delivery(1023)).await;
+    assert_eq!(refused.status, 503, "no new delivery after a shutdown: {refused:?}");
+    // Another instance takes the stopped run at once: its lease was given back.
+    let other = Probe::default();
+    let started = std::time::Instant::now();
+    let _server = serve(fixture.receiver(&other)).await;
+    other.handled(1021, 1).await;
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert_eq!(other.runs(), vec![(1021, 2)]);
+    assert_eq!(probe.successes(1021), 0, "the stopped run never finished");
+}
+
+/// Claims `key` (with a body of its own) and expects to get it.
+async fn claim(store: &Arc<dyn DeliveryStore>, key: &str, lease: Duration) -> Lease {
+    match claim_result(store, key, lease).await {
         Ok(Claim::Acquired(lease)) => lease,
         other => panic!("claim of {key}: {other:?}"),
     }
 }
 
-/// Starts `crash-receiver` with `arguments` and reads where it listens.
-async fn start_child(arguments: &[String]) -> (tokio::process::Child, std::net::SocketAddr) {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_crash-receiver"))
-        .args(arguments)
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start crash-receiver");
-    let line = read_line(&mut child).await;
-    let address = line.strip_prefix("listening ").unwrap_or_else(|| panic!("child said {line:?}"));
-    (child, address.parse().expect("address"))
+async fn claim_result(
+    store: &Arc<dyn DeliveryStore>,
+    key: &str,
+    lease: Duration,
+) -> Result<Claim, StoreError> {
+    let body = body_of(key);
+    let key = DeliveryKey::new(key);
+    store.claim(&Arrival::new(&key, None, &body), lease).await
 }
 
-async fn wait_for_line(child: &mut tokio::process::Child, expected: &str) {
-    let line = read_line(child).await;
-    assert_eq!(line, expected);
-}
-
-/// Reads one line of the child's standard output, byte by byte so that nothing is buffered
-/// away from the next call.
-async fn read_line(child: &mut tokio::process::Child) -> String {
-    use tokio::io::AsyncReadExt as _;
-    let stdout = child.stdout.as_mut().expect("piped");
-    let mut line = Vec::new();
-    let read = async {
-        loop {
-            let byte = stdout.read_u8().await.expect("the child's output");
-            if byte == b'\n' {
-                break;
-            }
-            line.push(byte);
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(20), read).await.expect("the child answers");
-    String::from_utf8(line).expect("UTF-8")
+/// The body a store-level test keeps under `key`.
+fn body_of(key: &str) -> Vec<u8> {
+    format!("{{\"key\":\"{key}\"}}").into_bytes()
 }
 
 /// Runs futures concurrently and collects their outputs in order.
@@ -541,16 +863,25 @@ macro_rules! suite {
 
 suite!(
     identical_deliveries_are_handled_once,
-    a_failed_delivery_is_handled_on_retry,
+    a_failed_delivery_is_handled_on_resend,
+    a_failed_delivery_is_retried_without_a_resend,
+    a_delivery_that_always_fails_dies_once_and_keeps_its_body,
     a_panicking_handler_gets_500_and_its_retry_is_handled,
     a_disconnect_mid_handler_still_leaves_the_delivery_done,
-    a_crashed_claim_is_handled_after_its_lease,
+    a_crashed_run_is_taken_over_by_the_worker,
     cleanup_runs_concurrently_with_claims,
     unreadable_deliveries_are_quarantined_and_replayed,
-    a_failed_replay_stays_quarantined,
+    a_failed_replay_is_retried_on_the_schedule,
     the_unreadable_hook_decides,
     a_lost_lease_cannot_record,
     a_slow_handler_keeps_its_lease,
     a_restamped_retry_is_a_duplicate,
     the_tolerance_follows_the_store,
+    accept_first_answers_before_the_handler_runs,
+    accept_first_failures_are_retried_by_the_worker,
+    a_resend_during_a_local_retry_runs_nothing_twice,
+    two_instances_retry_100_deliveries_exactly_once,
+    operators_list_retry_and_discard_by_filter,
+    done_bodies_are_kept_when_asked_and_replayed,
+    a_graceful_shutdown_finishes_or_gives_back_its_runs,
 );

@@ -11,11 +11,11 @@ use crate::verify::VerifyError;
 ///
 /// | outcome | status | StepPay should |
 /// |---|---|---|
-/// | [`Handled`](Outcome::Handled), [`Duplicate`](Outcome::Duplicate), [`Quarantined`](Outcome::Quarantined), [`AlreadyQuarantined`](Outcome::AlreadyQuarantined) | `200` | stop sending it |
+/// | [`Handled`](Outcome::Handled), [`Accepted`](Outcome::Accepted), [`Duplicate`](Outcome::Duplicate), [`Discarded`](Outcome::Discarded), [`Quarantined`](Outcome::Quarantined), [`AlreadyQuarantined`](Outcome::AlreadyQuarantined) | `200` | stop sending it |
 /// | [`Rejected`](Outcome::Rejected) | `401` | (not StepPay's delivery, or too old) |
 /// | [`TooLarge`](Outcome::TooLarge) | `413` | (not StepPay's delivery) |
 /// | [`HandlerFailed`](Outcome::HandlerFailed), [`HandlerPanicked`](Outcome::HandlerPanicked), [`Unreadable`](Outcome::Unreadable) | `500` | send it again |
-/// | [`InProgress`](Outcome::InProgress), [`StoreUnavailable`](Outcome::StoreUnavailable), [`LeaseLost`](Outcome::LeaseLost) | `503` + `Retry-After` | send it again later |
+/// | [`InProgress`](Outcome::InProgress), [`StoreUnavailable`](Outcome::StoreUnavailable), [`LeaseLost`](Outcome::LeaseLost), [`ShuttingDown`](Outcome::ShuttingDown) | `503` + `Retry-After` | send it again later |
 ///
 /// No answer after the signature verified is a `4xx`: StepPay signed the body, so a body this
 /// crate cannot read is the receiver's problem, and StepPay does not say whether it ever resends
@@ -25,8 +25,13 @@ use crate::verify::VerifyError;
 pub enum Outcome {
     /// The handler ran and succeeded, and the delivery is recorded as done.
     Handled,
+    /// Accept-first: the delivery is kept (on disk, with a durable store) and will be handled
+    /// on the worker; the handler has not run yet.
+    Accepted,
     /// The delivery was handled before; the handler was not called.
     Duplicate,
+    /// An operator discarded this delivery; the handler was not called.
+    Discarded,
     /// The body could not be read and is kept for replay.
     Quarantined,
     /// The body is already kept for replay.
@@ -36,9 +41,10 @@ pub enum Outcome {
     Rejected(VerifyError),
     /// The body is larger than the receiver's limit.
     TooLarge,
-    /// The handler returned an error; the delivery is recorded as failed, so a retry runs it.
+    /// The handler returned an error; the delivery is recorded as failed (the worker runs it
+    /// again on the retry schedule, and so does a resend), or as dead when the schedule ran out.
     HandlerFailed,
-    /// The handler panicked; the delivery is recorded as failed, so a retry runs it.
+    /// The handler panicked; recorded as [`HandlerFailed`](Outcome::HandlerFailed) is.
     HandlerPanicked,
     /// The body could not be read and was not kept (no store, or the hook said
     /// [`Retry`](crate::UnreadableAction::Retry)).
@@ -54,6 +60,9 @@ pub enum Outcome {
     /// The handler's lease expired and a later attempt took the delivery over, so this run's
     /// result was not recorded.
     LeaseLost,
+    /// The receiver is shutting down: it takes no new delivery, or it stopped this one's run
+    /// and gave its lease back, so that another instance handles it at once.
+    ShuttingDown,
 }
 
 /// How long to ask StepPay to wait when the store is unavailable.
@@ -63,11 +72,19 @@ impl Outcome {
     /// The HTTP status to answer with.
     pub fn status(&self) -> u16 {
         match self {
-            Self::Handled | Self::Duplicate | Self::Quarantined | Self::AlreadyQuarantined => 200,
+            Self::Handled
+            | Self::Accepted
+            | Self::Duplicate
+            | Self::Discarded
+            | Self::Quarantined
+            | Self::AlreadyQuarantined => 200,
             Self::Rejected(_) => 401,
             Self::TooLarge => 413,
             Self::HandlerFailed | Self::HandlerPanicked | Self::Unreadable => 500,
-            Self::InProgress { .. } | Self::StoreUnavailable | Self::LeaseLost => 503,
+            Self::InProgress { .. }
+            | Self::StoreUnavailable
+            | Self::LeaseLost
+            | Self::ShuttingDown => 503,
         }
     }
 
@@ -76,7 +93,7 @@ impl Outcome {
         let wait = match self {
             Self::InProgress { retry_after } => *retry_after,
             Self::StoreUnavailable => STORE_RETRY,
-            Self::LeaseLost => Duration::from_secs(1),
+            Self::LeaseLost | Self::ShuttingDown => Duration::from_secs(1),
             _ => return None,
         };
         Some((wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1))
@@ -91,7 +108,9 @@ impl Outcome {
     pub fn name(&self) -> &'static str {
         match self {
             Self::Handled => "handled",
+            Self::Accepted => "accepted",
             Self::Duplicate => "duplicate",
+            Self::Discarded => "discarded",
             Self::Quarantined => "quarantined",
             Self::AlreadyQuarantined => "already_quarantined",
             Self::Rejected(_) => "rejected",
@@ -102,6 +121,7 @@ impl Outcome {
             Self::InProgress { .. } => "in_progress",
             Self::StoreUnavailable => "store_unavailable",
             Self::LeaseLost => "lease_lost",
+            Self::ShuttingDown => "shutting_down",
         }
     }
 
@@ -111,7 +131,9 @@ impl Outcome {
     pub fn message(&self) -> String {
         match self {
             Self::Handled => "handled".to_owned(),
+            Self::Accepted => "accepted: kept, to be handled".to_owned(),
             Self::Duplicate => "duplicate: handled before".to_owned(),
+            Self::Discarded => "discarded by an operator".to_owned(),
             Self::Quarantined => "unreadable: kept for replay".to_owned(),
             Self::AlreadyQuarantined => "unreadable: already kept for replay".to_owned(),
             Self::Rejected(error) => error.to_string(),
@@ -121,6 +143,7 @@ impl Outcome {
             Self::InProgress { .. } => "being handled by another request; retry later".to_owned(),
             Self::StoreUnavailable => "delivery store unavailable; retry later".to_owned(),
             Self::LeaseLost => "handled by a later attempt; retry later".to_owned(),
+            Self::ShuttingDown => "receiver shutting down; retry later".to_owned(),
         }
     }
 }

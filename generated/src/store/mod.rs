@@ -1,34 +1,31 @@
-//! 배달 기록 저장소 — Where a receiver remembers deliveries: which are done, which are being
-//! handled (and by whom, until when), which failed, and which it keeps for replay.
+//! 배달 저장소 — Where a receiver keeps deliveries until they are resolved: every verified body
+//! from its first claim until its handler succeeds (or an operator discards it), which runs
+//! hold a lease on them, when each is due again, and which ones wait for an operator.
 //!
-//! A [`Receiver`](crate::receive::Receiver) uses a [`DeliveryStore`] around your handler:
-//!
-//! ```text
-//! claim(key) ─┬─ Acquired(lease) ──▶ handler ─┬─ Ok ──────▶ complete(lease)   → done
-//!             │      (renew while it runs)    ├─ Err/panic ▶ fail(lease)       → failed (claimed again on retry)
-//!             │                               └─ unreadable ▶ quarantine(lease) → quarantined (replay later)
-//!             ├─ Done ─────────▶ answered 200, handler not called
-//!             ├─ InProgress ───▶ answered 503 + Retry-After (another run holds a live lease)
-//!             └─ Quarantined ──▶ answered 200 (already kept)
-//! ```
+//! A [`Receiver`](crate::receive::Receiver) takes a delivery through the states of
+//! [`lifecycle`]: the request claims it (the body is written with the claim, before the handler
+//! runs), the run records `done`, `failed` (due again on the retry schedule), `dead` or
+//! `quarantined`, and the receiver's worker claims what is due. Operators list, count, retry,
+//! replay and discard deliveries through the same trait, by key or by [`Filter`].
 //!
 //! A claim is a **lease**: it lasts [`Lease::duration`] as measured by the store's own clock
 //! (the database server's for PostgreSQL, SQLite's for SQLite), is renewed while the handler
-//! runs, and expires when the instance that holds it dies, so that a later retry is handled.
-//! Every claim of a key gets the next **attempt** number; completing, failing or renewing with an
-//! older one is [`StoreError::LeaseLost`], so a run that lost its lease cannot mark the delivery
-//! done over a newer one.
+//! runs, and expires when the instance that holds it dies, so that the worker (or a resend)
+//! takes the delivery over. Every claim of a key gets the next **attempt** number; recording an
+//! outcome or renewing with an older one is [`StoreError::LeaseLost`], so a run that lost its
+//! lease cannot record anything over a newer one.
 //!
 //! Three implementations, each behind its own feature: [`MemoryStore`] (`memory-store`; one
-//! process, bounded), [`SqliteStore`] (`sqlite`; one host, survives restarts) and
-//! [`PostgresStore`] (`postgres`; shared by any number of instances). The trait uses native
-//! `async fn`s with `Send` futures; [`DynDeliveryStore`] is its object-safe form, for choosing a
-//! store at run time.
+//! process, bounded, forgets everything at exit), [`SqliteStore`] (`sqlite`; one host, survives
+//! restarts) and [`PostgresStore`] (`postgres`; shared by any number of instances). The trait
+//! is object-safe: `Arc<dyn DeliveryStore>` chooses a store at run time.
 
+pub mod lifecycle;
 #[cfg(feature = "memory-store")]
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod query;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
@@ -38,24 +35,33 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use self::lifecycle::{AttemptOutcome, DeadLetter, Failed, State, UnknownState};
 #[cfg(feature = "memory-store")]
 pub use self::memory::{DEFAULT_MEMORY_CAPACITY, MemoryStore};
 #[cfg(feature = "postgres")]
 pub use self::postgres::{DEFAULT_POSTGRES_TABLE, PostgresStore};
+pub use self::query::{
+    Cleanup, Cursor, DeliveryRecord, DeliverySummary, Filter, Page, StateCounts,
+};
 #[cfg(feature = "sqlite")]
 pub use self::sqlite::SqliteStore;
 use crate::key::DeliveryKey;
 
-/// How long done records are kept by default: 7 days.
+/// How long done and discarded records are kept by default: 7 days.
 ///
 /// StepPay does not document how long it retries; other senders retry for up to about 3 days.
-/// A delivery is recognised as a duplicate only while its done record exists, so records outlive
+/// A delivery is recognised as a duplicate only while its record exists, so records outlive
 /// any retry, and any replay of a captured request that the signature tolerance still admits
-/// (see [`Receiver`](crate::receive::Receiver)).
+/// (see [`Receiver`](crate::receive::Receiver)). Failed, dead and quarantined deliveries are
+/// never deleted automatically, however old.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
 /// Any error a store's backend reports.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A boxed future, as every [`DeliveryStore`] method returns (so that the trait is
+/// object-safe).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Why a store operation failed. Messages name keys and states, never a delivery's body.
 #[derive(Debug, thiserror::Error)]
@@ -65,8 +71,8 @@ pub enum StoreError {
     /// call the handler.
     #[error("the delivery store is unavailable: {0}")]
     Unavailable(#[source] BoxError),
-    /// The lease was taken over by a later attempt (it had expired): this run must not mark the
-    /// delivery done or failed.
+    /// The lease was taken over by a later attempt (it had expired), or given back: this run
+    /// must not record an outcome.
     #[error("the lease on delivery {key} for attempt {attempt} was lost to a later attempt")]
     LeaseLost {
         /// The delivery's key.
@@ -74,10 +80,10 @@ pub enum StoreError {
         /// The attempt whose lease was lost.
         attempt: u32,
     },
-    /// A bounded store is full of records it may not drop (in progress or quarantined).
-    #[error("the delivery store is full: {0} records are in progress or quarantined")]
+    /// A bounded store is full of records it may not drop (unresolved deliveries).
+    #[error("the delivery store is full: {0} records are unresolved")]
     Full(usize),
-    /// The receiver has no store, so an unreadable delivery cannot be kept.
+    /// The receiver has no store, so a delivery cannot be kept.
     #[error("the receiver has no store to keep the delivery in")]
     NoStore,
     /// The store holds a record this version cannot read (a state it does not know, say).
@@ -88,24 +94,68 @@ pub enum StoreError {
     Config(String),
 }
 
+/// A verified delivery arriving at a store's [`claim`](DeliveryStore::claim). `Debug` shows
+/// the body's size, never its contents.
+#[derive(Clone, Copy)]
+#[non_exhaustive]
+pub struct Arrival<'a> {
+    /// Its de-duplication key.
+    pub key: &'a DeliveryKey,
+    /// Its `event`, when that could be read (recorded for lists and filters).
+    pub event_type: Option<&'a str>,
+    /// Its raw body, exactly as received and verified: kept until the delivery is resolved.
+    pub body: &'a [u8],
+    /// Whether the claim must be on disk before the store answers: a receiver that answers
+    /// `2xx` before running the handler (accept-first) needs this; one that answers after the
+    /// outcome lets the claim commit without waiting, since the outcome's commit makes it
+    /// durable.
+    pub durable: bool,
+}
+
+impl<'a> Arrival<'a> {
+    /// A delivery of `body` under `key`, whose claim may commit without waiting for the disk.
+    pub fn new(key: &'a DeliveryKey, event_type: Option<&'a str>, body: &'a [u8]) -> Self {
+        Self { key, event_type, body, durable: false }
+    }
+
+    /// The same arrival, whose claim must be on disk before the store answers.
+    #[must_use]
+    pub fn durable(self, durable: bool) -> Self {
+        Self { durable, ..self }
+    }
+}
+
+impl fmt::Debug for Arrival<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Arrival")
+            .field("key", self.key)
+            .field("event_type", &self.event_type)
+            .field("body", &format_args!("<{} bytes, not shown>", self.body.len()))
+            .field("durable", &self.durable)
+            .finish()
+    }
+}
+
 /// The result of [`DeliveryStore::claim`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Claim {
-    /// The delivery is this caller's to handle, under this lease.
+    /// The delivery is this caller's to run, under this lease.
     Acquired(Lease),
     /// It was handled already.
     Done,
+    /// An operator discarded it.
+    Discarded,
     /// Another run holds a live lease on it; ask again after `retry_after`.
     InProgress {
         /// How long the lease has left, as the store measures it.
         retry_after: Duration,
     },
-    /// It is kept for replay.
+    /// It is kept for a version that reads it.
     Quarantined,
 }
 
-/// The right to handle one delivery, until its duration runs out on the store's clock.
+/// The right to run one delivery, until its duration runs out on the store's clock.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lease {
     /// The delivery's key.
@@ -116,34 +166,23 @@ pub struct Lease {
     pub duration: Duration,
 }
 
-/// A quarantined delivery claimed for replay ([`DeliveryStore::claim_quarantined`]): the lease
-/// to replay it under, and its body. `Debug` shows the body's size, never its contents.
+/// A kept delivery claimed by the worker ([`DeliveryStore::claim_due`]): the lease to run it
+/// under, and its body. `Debug` shows the body's size, never its contents.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct KeptDelivery {
     /// The lease on it.
     pub lease: Lease,
+    /// Its `event`, when that could be read.
+    pub event_type: Option<String>,
     /// Its raw body, as received and verified.
     pub body: Vec<u8>,
 }
 
 impl KeptDelivery {
-    /// What a durable store read back on claiming a quarantined delivery for replay: its
-    /// attempts (this one included) and its body, which a quarantined record always has.
-    #[cfg(any(feature = "sqlite", feature = "postgres"))]
-    fn from_row(
-        key: &DeliveryKey,
-        lease: Duration,
-        row: Option<(u32, Option<Vec<u8>>)>,
-    ) -> Result<Option<Self>, StoreError> {
-        match row {
-            None => Ok(None),
-            Some((attempt, Some(body))) => {
-                Ok(Some(Self { lease: Lease { key: key.clone(), attempt, duration: lease }, body }))
-            }
-            Some((_, None)) => {
-                Err(StoreError::Corrupt(format!("quarantined delivery {key} has no body")))
-            }
-        }
+    /// A claimed delivery: its lease, event type and body.
+    pub fn new(lease: Lease, event_type: Option<String>, body: Vec<u8>) -> Self {
+        Self { lease, event_type, body }
     }
 }
 
@@ -152,363 +191,325 @@ impl fmt::Debug for KeptDelivery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KeptDelivery")
             .field("lease", &self.lease)
+            .field("event_type", &self.event_type)
             .field("body", &format_args!("<{} bytes, not shown>", self.body.len()))
             .finish()
     }
 }
 
-/// A delivery kept for replay: what [`DeliveryStore::quarantined`] lists. The body stays in the
-/// store.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct QuarantinedDelivery {
-    /// Its key.
-    pub key: DeliveryKey,
-    /// Its `event`, when that could be read.
-    pub event_type: Option<String>,
-    /// Why it was kept: the parse error (which never repeats a payload value), or the handler
-    /// error of a failed replay.
-    pub reason: String,
-    /// How many times it has been claimed.
-    pub attempts: u32,
-    /// How long ago it was last quarantined, on the store's clock.
-    pub age: Duration,
-}
-
-/// A delivery whose run neither finished nor failed, and whose lease expired some time ago: its
-/// instance probably died while handling it. [`DeliveryStore::stale`] reports these so that an
-/// operator looks at them; cleanup never deletes them, and a retry from StepPay claims them
-/// again.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct StaleClaim {
-    /// Its key.
-    pub key: DeliveryKey,
-    /// Its `event`, when that could be read.
-    pub event_type: Option<String>,
-    /// The attempt that was abandoned.
-    pub attempt: u32,
-    /// How long ago its lease expired.
-    pub expired_for: Duration,
-}
-
-/// 배달 기록 저장소 — Remembers deliveries for a [`Receiver`](crate::receive::Receiver); see the
-/// [module docs](self) for the life of a record.
+/// 배달 저장소 — Keeps deliveries for a [`Receiver`](crate::receive::Receiver) and its
+/// operators; see the [module docs](self), and [`lifecycle`] for the transitions each method
+/// performs.
 ///
-/// Implementations must make `claim` atomic (two concurrent claims of one key never both get
-/// [`Claim::Acquired`]), measure leases with one clock shared by every instance that uses the
-/// store, and guard `renew`, `complete`, `fail` and `quarantine` by the lease's attempt.
-pub trait DeliveryStore: Send + Sync {
-    /// Claims `key` for `lease`: a new key, a [failed](DeliveryStore::fail) one, or one whose
-    /// lease has expired is acquired with the next attempt number; otherwise says why not.
-    /// `event_type` is recorded for reports.
-    fn claim(
-        &self,
-        key: &DeliveryKey,
-        event_type: Option<&str>,
+/// Implementations must make every transition into `processing` atomic (two concurrent claims
+/// of one key never both get a lease; two workers never claim the same due delivery), measure
+/// leases and due times with one clock shared by every instance that uses the store, and guard
+/// `renew`, `complete`, `fail`, `quarantine` and `release` by the lease's attempt. The shared
+/// behaviour suite in `reliability/` runs against each implementation.
+pub trait DeliveryStore: Send + Sync + fmt::Debug {
+    // The receive path.
+
+    /// `claim`: a new key is inserted as processing with its body, attempt 1; a pending,
+    /// failed or dead one, or one whose lease has expired, is taken with the next attempt
+    /// number; otherwise says why not.
+    fn claim<'a>(
+        &'a self,
+        arrival: &'a Arrival<'a>,
         lease: Duration,
-    ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
+    ) -> BoxFuture<'a, Result<Claim, StoreError>>;
 
-    /// Extends the lease by its duration from now.
-    fn renew(&self, lease: &Lease) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// `renew`: extends the lease by its duration from now.
+    fn renew<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>>;
 
-    /// Marks the delivery done: later claims get [`Claim::Done`] until cleanup removes it.
-    fn complete(&self, lease: &Lease) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// `complete`: done. The body is dropped, unless the store keeps done bodies for a while.
+    fn complete<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>>;
 
-    /// Marks the run failed, so that the next delivery of the key is claimed again. A run of a
-    /// quarantined delivery ([`DeliveryStore::claim_quarantined`]) goes back to quarantine,
-    /// body and all.
-    fn fail(&self, lease: &Lease) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// `fail`: the run ended in `outcome` (failed or panicked). With `retry_in`, the delivery
+    /// is failed and due again that long from now; without, it is dead. The body stays.
+    fn fail<'a>(
+        &'a self,
+        lease: &'a Lease,
+        outcome: AttemptOutcome,
+        retry_in: Option<Duration>,
+    ) -> BoxFuture<'a, Result<Failed, StoreError>>;
 
-    /// Keeps `body` for replay, with the `reason` it could not be handled.
-    fn quarantine(
-        &self,
-        lease: &Lease,
-        body: &[u8],
-        reason: &str,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// `quarantine`: the body cannot be read, for `reason` (a parse error, which never repeats
+    /// a payload value); it is kept for a version that reads it.
+    fn quarantine<'a>(
+        &'a self,
+        lease: &'a Lease,
+        reason: &'a str,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
 
-    /// Up to `limit` quarantined deliveries, oldest first.
-    fn quarantined(
+    /// `release`: gives the lease back, so that the worker of any instance (or a resend) takes
+    /// the delivery at once; what a graceful shutdown does with a run it stopped.
+    fn release<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    // The worker.
+
+    /// `claim_due`: up to `limit` deliveries whose time has come (pending, failed and due, or
+    /// processing with their lease expired and fewer than `max_attempts` runs), oldest due
+    /// first, each with the next attempt number and its body. Concurrent callers never get the
+    /// same delivery.
+    fn claim_due(
         &self,
         limit: usize,
-    ) -> impl Future<Output = Result<Vec<QuarantinedDelivery>, StoreError>> + Send;
-
-    /// Claims a quarantined delivery for replay, with its body; `None` when `key` is not
-    /// quarantined (any more).
-    fn claim_quarantined(
-        &self,
-        key: &DeliveryKey,
         lease: Duration,
-    ) -> impl Future<Output = Result<Option<KeptDelivery>, StoreError>> + Send;
+        max_attempts: u32,
+    ) -> BoxFuture<'_, Result<Vec<KeptDelivery>, StoreError>>;
 
-    /// Deletes done records older than the store's retention, and nothing else; returns how many
-    /// it deleted.
-    fn cleanup(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
-
-    /// Claims in progress whose lease expired more than `older_than` ago.
-    fn stale(
+    /// `bury_abandoned`: deliveries whose lease expired while they had already had
+    /// `max_attempts` runs become dead (a delivery whose runs keep killing their instance is
+    /// not started again); returns those that died for the first time.
+    fn bury_abandoned(
         &self,
-        older_than: Duration,
-    ) -> impl Future<Output = Result<Vec<StaleClaim>, StoreError>> + Send;
+        max_attempts: u32,
+    ) -> BoxFuture<'_, Result<Vec<DeadLetter>, StoreError>>;
+
+    /// `cleanup`: deletes done and discarded records older than the store's retention and
+    /// drops done bodies older than the time they are kept; nothing else.
+    fn cleanup(&self) -> BoxFuture<'_, Result<Cleanup, StoreError>>;
+
+    // Operators.
+
+    /// One delivery, with its body while the store keeps it.
+    fn get<'a>(
+        &'a self,
+        key: &'a DeliveryKey,
+    ) -> BoxFuture<'a, Result<Option<DeliveryRecord>, StoreError>>;
+
+    /// The deliveries `filter` matches, newest first, one [`Page`] at a time.
+    fn list<'a>(
+        &'a self,
+        filter: &'a Filter,
+        page: &'a Page,
+    ) -> BoxFuture<'a, Result<Vec<DeliverySummary>, StoreError>>;
+
+    /// How many deliveries `filter` matches: what a bulk action will touch, before it does.
+    fn count<'a>(&'a self, filter: &'a Filter) -> BoxFuture<'a, Result<u64, StoreError>>;
+
+    /// How many deliveries are in each state, and how long the oldest due one has waited.
+    fn counts(&self) -> BoxFuture<'_, Result<StateCounts, StoreError>>;
+
+    /// `retry`: the failed, dead and quarantined deliveries `filter` matches become pending,
+    /// due at once; returns how many.
+    fn retry<'a>(&'a self, filter: &'a Filter) -> BoxFuture<'a, Result<u64, StoreError>>;
+
+    /// `replay`: as `retry`, and done deliveries whose body is kept run again too; returns how
+    /// many.
+    fn replay<'a>(&'a self, filter: &'a Filter) -> BoxFuture<'a, Result<u64, StoreError>>;
+
+    /// `discard`: the pending, failed, dead and quarantined deliveries `filter` matches are
+    /// given up, with `reason` recorded and their bodies dropped; returns how many.
+    fn discard<'a>(
+        &'a self,
+        filter: &'a Filter,
+        reason: &'a str,
+    ) -> BoxFuture<'a, Result<u64, StoreError>>;
+
+    // What the store promises.
 
     /// How long a done record is certain to be remembered; `None` when the store may forget one
     /// sooner (at a restart, or when full). A receiver lets late signatures in only as long as
     /// this (see [`Receiver`](crate::receive::Receiver)).
     fn remembers_for(&self) -> Option<Duration>;
+
+    /// Whether it keeps deliveries at all ([`NoStore`] does not): a receiver runs no worker,
+    /// and answers after the handler, without one.
+    fn keeps_deliveries(&self) -> bool {
+        true
+    }
 }
 
-/// A boxed future, as [`DynDeliveryStore`] returns.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// [`DeliveryStore`] in object-safe form: every type that implements [`DeliveryStore`]
-/// implements this, and `Box<dyn DynDeliveryStore>` and `Arc<dyn DynDeliveryStore>` are
-/// [`DeliveryStore`]s, so a store can be chosen at run time:
-///
-/// ```
-/// # #[cfg(feature = "memory-store")] {
-/// use std::sync::Arc;
-/// use steppay_webhooks::store::{DynDeliveryStore, MemoryStore};
-///
-/// let store: Arc<dyn DynDeliveryStore> = Arc::new(MemoryStore::new());
-/// # let _ = store; }
-/// ```
-#[allow(missing_docs)] // Each method is the one of `DeliveryStore` with the same name.
-pub trait DynDeliveryStore: Send + Sync {
+/// A store shared behind an `Arc` (as `Arc<dyn DeliveryStore>`, or a store an application also
+/// queries itself) is a store.
+impl<S: DeliveryStore + ?Sized> DeliveryStore for Arc<S> {
     fn claim<'a>(
         &'a self,
-        key: &'a DeliveryKey,
-        event_type: Option<&'a str>,
-        lease: Duration,
-    ) -> BoxFuture<'a, Result<Claim, StoreError>>;
-    fn renew<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>>;
-    fn complete<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>>;
-    fn fail<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>>;
-    fn quarantine<'a>(
-        &'a self,
-        lease: &'a Lease,
-        body: &'a [u8],
-        reason: &'a str,
-    ) -> BoxFuture<'a, Result<(), StoreError>>;
-    fn quarantined(
-        &self,
-        limit: usize,
-    ) -> BoxFuture<'_, Result<Vec<QuarantinedDelivery>, StoreError>>;
-    fn claim_quarantined<'a>(
-        &'a self,
-        key: &'a DeliveryKey,
-        lease: Duration,
-    ) -> BoxFuture<'a, Result<Option<KeptDelivery>, StoreError>>;
-    fn cleanup(&self) -> BoxFuture<'_, Result<u64, StoreError>>;
-    fn stale(&self, older_than: Duration) -> BoxFuture<'_, Result<Vec<StaleClaim>, StoreError>>;
-    fn remembers_for(&self) -> Option<Duration>;
-}
-
-impl<S: DeliveryStore> DynDeliveryStore for S {
-    fn claim<'a>(
-        &'a self,
-        key: &'a DeliveryKey,
-        event_type: Option<&'a str>,
+        arrival: &'a Arrival<'a>,
         lease: Duration,
     ) -> BoxFuture<'a, Result<Claim, StoreError>> {
-        Box::pin(DeliveryStore::claim(self, key, event_type, lease))
+        (**self).claim(arrival, lease)
     }
     fn renew<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(DeliveryStore::renew(self, lease))
+        (**self).renew(lease)
     }
     fn complete<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(DeliveryStore::complete(self, lease))
+        (**self).complete(lease)
     }
-    fn fail<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(DeliveryStore::fail(self, lease))
+    fn fail<'a>(
+        &'a self,
+        lease: &'a Lease,
+        outcome: AttemptOutcome,
+        retry_in: Option<Duration>,
+    ) -> BoxFuture<'a, Result<Failed, StoreError>> {
+        (**self).fail(lease, outcome, retry_in)
     }
     fn quarantine<'a>(
         &'a self,
         lease: &'a Lease,
-        body: &'a [u8],
         reason: &'a str,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(DeliveryStore::quarantine(self, lease, body, reason))
+        (**self).quarantine(lease, reason)
     }
-    fn quarantined(
+    fn release<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {
+        (**self).release(lease)
+    }
+    fn claim_due(
         &self,
         limit: usize,
-    ) -> BoxFuture<'_, Result<Vec<QuarantinedDelivery>, StoreError>> {
-        Box::pin(DeliveryStore::quarantined(self, limit))
+        lease: Duration,
+        max_attempts: u32,
+    ) -> BoxFuture<'_, Result<Vec<KeptDelivery>, StoreError>> {
+        (**self).claim_due(limit, lease, max_attempts)
     }
-    fn claim_quarantined<'a>(
+    fn bury_abandoned(
+        &self,
+        max_attempts: u32,
+    ) -> BoxFuture<'_, Result<Vec<DeadLetter>, StoreError>> {
+        (**self).bury_abandoned(max_attempts)
+    }
+    fn cleanup(&self) -> BoxFuture<'_, Result<Cleanup, StoreError>> {
+        (**self).cleanup()
+    }
+    fn get<'a>(
         &'a self,
         key: &'a DeliveryKey,
-        lease: Duration,
-    ) -> BoxFuture<'a, Result<Option<KeptDelivery>, StoreError>> {
-        Box::pin(DeliveryStore::claim_quarantined(self, key, lease))
+    ) -> BoxFuture<'a, Result<Option<DeliveryRecord>, StoreError>> {
+        (**self).get(key)
     }
-    fn cleanup(&self) -> BoxFuture<'_, Result<u64, StoreError>> {
-        Box::pin(DeliveryStore::cleanup(self))
+    fn list<'a>(
+        &'a self,
+        filter: &'a Filter,
+        page: &'a Page,
+    ) -> BoxFuture<'a, Result<Vec<DeliverySummary>, StoreError>> {
+        (**self).list(filter, page)
     }
-    fn stale(&self, older_than: Duration) -> BoxFuture<'_, Result<Vec<StaleClaim>, StoreError>> {
-        Box::pin(DeliveryStore::stale(self, older_than))
+    fn count<'a>(&'a self, filter: &'a Filter) -> BoxFuture<'a, Result<u64, StoreError>> {
+        (**self).count(filter)
     }
-    fn remembers_for(&self) -> Option<Duration> {
-        DeliveryStore::remembers_for(self)
+    fn counts(&self) -> BoxFuture<'_, Result<StateCounts, StoreError>> {
+        (**self).counts()
     }
-}
-
-impl DeliveryStore for dyn DynDeliveryStore {
-    async fn claim(
-        &self,
-        key: &DeliveryKey,
-        event_type: Option<&str>,
-        lease: Duration,
-    ) -> Result<Claim, StoreError> {
-        DynDeliveryStore::claim(self, key, event_type, lease).await
+    fn retry<'a>(&'a self, filter: &'a Filter) -> BoxFuture<'a, Result<u64, StoreError>> {
+        (**self).retry(filter)
     }
-    async fn renew(&self, lease: &Lease) -> Result<(), StoreError> {
-        DynDeliveryStore::renew(self, lease).await
+    fn replay<'a>(&'a self, filter: &'a Filter) -> BoxFuture<'a, Result<u64, StoreError>> {
+        (**self).replay(filter)
     }
-    async fn complete(&self, lease: &Lease) -> Result<(), StoreError> {
-        DynDeliveryStore::complete(self, lease).await
-    }
-    async fn fail(&self, lease: &Lease) -> Result<(), StoreError> {
-        DynDeliveryStore::fail(self, lease).await
-    }
-    async fn quarantine(&self, lease: &Lease, body: &[u8], reason: &str) -> Result<(), StoreError> {
-        DynDeliveryStore::quarantine(self, lease, body, reason).await
-    }
-    fn quarantined(
-        &self,
-        limit: usize,
-    ) -> impl Future<Output = Result<Vec<QuarantinedDelivery>, StoreError>> + Send {
-        DynDeliveryStore::quarantined(self, limit)
-    }
-    async fn claim_quarantined(
-        &self,
-        key: &DeliveryKey,
-        lease: Duration,
-    ) -> Result<Option<KeptDelivery>, StoreError> {
-        DynDeliveryStore::claim_quarantined(self, key, lease).await
-    }
-    fn cleanup(&self) -> impl Future<Output = Result<u64, StoreError>> + Send {
-        DynDeliveryStore::cleanup(self)
-    }
-    fn stale(
-        &self,
-        older_than: Duration,
-    ) -> impl Future<Output = Result<Vec<StaleClaim>, StoreError>> + Send {
-        DynDeliveryStore::stale(self, older_than)
+    fn discard<'a>(
+        &'a self,
+        filter: &'a Filter,
+        reason: &'a str,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        (**self).discard(filter, reason)
     }
     fn remembers_for(&self) -> Option<Duration> {
-        DynDeliveryStore::remembers_for(self)
+        (**self).remembers_for()
+    }
+    fn keeps_deliveries(&self) -> bool {
+        (**self).keeps_deliveries()
     }
 }
-
-/// Forwards every method to the store behind a pointer.
-macro_rules! forward {
-    ($($pointer:ident),*) => {$(
-        impl<S: DeliveryStore + ?Sized> DeliveryStore for $pointer<S> {
-            fn claim(
-                &self,
-                key: &DeliveryKey,
-                event_type: Option<&str>,
-                lease: Duration,
-            ) -> impl Future<Output = Result<Claim, StoreError>> + Send {
-                (**self).claim(key, event_type, lease)
-            }
-            fn renew(&self, lease: &Lease) -> impl Future<Output = Result<(), StoreError>> + Send {
-                (**self).renew(lease)
-            }
-            fn complete(&self, lease: &Lease) -> impl Future<Output = Result<(), StoreError>> + Send {
-                (**self).complete(lease)
-            }
-            fn fail(&self, lease: &Lease) -> impl Future<Output = Result<(), StoreError>> + Send {
-                (**self).fail(lease)
-            }
-            fn quarantine(
-                &self,
-                lease: &Lease,
-                body: &[u8],
-                reason: &str,
-            ) -> impl Future<Output = Result<(), StoreError>> + Send {
-                (**self).quarantine(lease, body, reason)
-            }
-            fn quarantined(
-                &self,
-                limit: usize,
-            ) -> impl Future<Output = Result<Vec<QuarantinedDelivery>, StoreError>> + Send {
-                (**self).quarantined(limit)
-            }
-            fn claim_quarantined(
-                &self,
-                key: &DeliveryKey,
-                lease: Duration,
-            ) -> impl Future<Output = Result<Option<KeptDelivery>, StoreError>> + Send {
-                (**self).claim_quarantined(key, lease)
-            }
-            fn cleanup(&self) -> impl Future<Output = Result<u64, StoreError>> + Send {
-                (**self).cleanup()
-            }
-            fn stale(
-                &self,
-                older_than: Duration,
-            ) -> impl Future<Output = Result<Vec<StaleClaim>, StoreError>> + Send {
-                (**self).stale(older_than)
-            }
-            fn remembers_for(&self) -> Option<Duration> {
-                (**self).remembers_for()
-            }
-        }
-    )*};
-}
-
-forward!(Arc, Box);
 
 /// No store: what a [`Receiver`](crate::receive::Receiver) uses until it is given one.
 ///
-/// Every claim is acquired as attempt 1 and nothing is remembered, so duplicates are handled
-/// again, and an unreadable delivery cannot be kept ([`StoreError::NoStore`]): the receiver
-/// answers `500` so that StepPay sends it again.
+/// Every claim is acquired as attempt 1 and nothing is kept, so duplicates are handled again,
+/// nothing is retried but by StepPay, and an unreadable delivery cannot be kept
+/// ([`StoreError::NoStore`]): the receiver answers `500` so that StepPay sends it again.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoStore;
 
+/// A statement file's text without its comment lines, to stand inside another statement
+/// (`{filter}` and `{summary}` in the SQL stores' files).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn fragment(text: &str) -> String {
+    let lines: Vec<&str> =
+        text.lines().filter(|line| !line.trim_start().starts_with("--")).collect();
+    lines.join("\n").trim().to_owned()
+}
+
+/// A finished future of `value`.
+fn ready<'a, T: Send + 'a>(value: T) -> BoxFuture<'a, T> {
+    Box::pin(std::future::ready(value))
+}
+
 impl DeliveryStore for NoStore {
-    async fn claim(
-        &self,
-        key: &DeliveryKey,
-        _: Option<&str>,
+    fn claim<'a>(
+        &'a self,
+        arrival: &'a Arrival<'a>,
         lease: Duration,
-    ) -> Result<Claim, StoreError> {
-        Ok(Claim::Acquired(Lease { key: key.clone(), attempt: 1, duration: lease }))
+    ) -> BoxFuture<'a, Result<Claim, StoreError>> {
+        ready(Ok(Claim::Acquired(Lease { key: arrival.key.clone(), attempt: 1, duration: lease })))
     }
-    async fn renew(&self, _: &Lease) -> Result<(), StoreError> {
-        Ok(())
+    fn renew<'a>(&'a self, _: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {
+        ready(Ok(()))
     }
-    async fn complete(&self, _: &Lease) -> Result<(), StoreError> {
-        Ok(())
+    fn complete<'a>(&'a self, _: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {
+        ready(Ok(()))
     }
-    async fn fail(&self, _: &Lease) -> Result<(), StoreError> {
-        Ok(())
+    fn fail<'a>(
+        &'a self,
+        _: &'a Lease,
+        _: AttemptOutcome,
+        _: Option<Duration>,
+    ) -> BoxFuture<'a, Result<Failed, StoreError>> {
+        // Nothing is kept, so nothing is retried here and nothing dies: StepPay retries.
+        ready(Ok(Failed::WillRetry))
     }
-    async fn quarantine(&self, _: &Lease, _: &[u8], _: &str) -> Result<(), StoreError> {
-        Err(StoreError::NoStore)
+    fn quarantine<'a>(&'a self, _: &'a Lease, _: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        ready(Err(StoreError::NoStore))
     }
-    async fn quarantined(&self, _: usize) -> Result<Vec<QuarantinedDelivery>, StoreError> {
-        Ok(Vec::new())
+    fn release<'a>(&'a self, _: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {
+        ready(Ok(()))
     }
-    async fn claim_quarantined(
+    fn claim_due(
         &self,
-        _: &DeliveryKey,
+        _: usize,
         _: Duration,
-    ) -> Result<Option<KeptDelivery>, StoreError> {
-        Ok(None)
+        _: u32,
+    ) -> BoxFuture<'_, Result<Vec<KeptDelivery>, StoreError>> {
+        ready(Ok(Vec::new()))
     }
-    async fn cleanup(&self) -> Result<u64, StoreError> {
-        Ok(0)
+    fn bury_abandoned(&self, _: u32) -> BoxFuture<'_, Result<Vec<DeadLetter>, StoreError>> {
+        ready(Ok(Vec::new()))
     }
-    async fn stale(&self, _: Duration) -> Result<Vec<StaleClaim>, StoreError> {
-        Ok(Vec::new())
+    fn cleanup(&self) -> BoxFuture<'_, Result<Cleanup, StoreError>> {
+        ready(Ok(Cleanup::default()))
+    }
+    fn get<'a>(
+        &'a self,
+        _: &'a DeliveryKey,
+    ) -> BoxFuture<'a, Result<Option<DeliveryRecord>, StoreError>> {
+        ready(Ok(None))
+    }
+    fn list<'a>(
+        &'a self,
+        _: &'a Filter,
+        _: &'a Page,
+    ) -> BoxFuture<'a, Result<Vec<DeliverySummary>, StoreError>> {
+        ready(Ok(Vec::new()))
+    }
+    fn count<'a>(&'a self, _: &'a Filter) -> BoxFuture<'a, Result<u64, StoreError>> {
+        ready(Ok(0))
+    }
+    fn counts(&self) -> BoxFuture<'_, Result<StateCounts, StoreError>> {
+        ready(Ok(StateCounts::default()))
+    }
+    fn retry<'a>(&'a self, _: &'a Filter) -> BoxFuture<'a, Result<u64, StoreError>> {
+        ready(Ok(0))
+    }
+    fn replay<'a>(&'a self, _: &'a Filter) -> BoxFuture<'a, Result<u64, StoreError>> {
+        ready(Ok(0))
+    }
+    fn discard<'a>(&'a self, _: &'a Filter, _: &'a str) -> BoxFuture<'a, Result<u64, StoreError>> {
+        ready(Ok(0))
     }
     fn remembers_for(&self) -> Option<Duration> {
         None
+    }
+    fn keeps_deliveries(&self) -> bool {
+        false
     }
 }
 
@@ -517,18 +518,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_kept_delivery_shows_the_size_of_its_body_never_the_body() {
-        let kept = KeptDelivery {
-            lease: Lease {
-                key: DeliveryKey::new("k"),
-                attempt: 2,
-                duration: Duration::from_secs(30),
-            },
-            body: br#"{"data":{"customerName":"Hong Gildong"}}"#.to_vec(),
-        };
+    fn kept_deliveries_and_arrivals_show_the_size_of_their_body_never_the_body() {
+        let body = br#"{"data":{"customerName":"Hong Gildong"}}"#;
+        let kept = KeptDelivery::new(
+            Lease { key: DeliveryKey::new("k"), attempt: 2, duration: Duration::from_secs(30) },
+            Some("payment.completed".into()),
+            body.to_vec(),
+        );
         let shown = format!("{kept:?}");
         // A derived `Debug` would list the bytes: `[123, 34, ...]`.
         assert!(!shown.contains("Hong") && !shown.contains("123"), "{shown}");
         assert!(shown.contains("<40 bytes, not shown>") && shown.contains("attempt: 2"), "{shown}");
+        let key = DeliveryKey::new("k");
+        let shown = format!("{:?}", Arrival::new(&key, None, body));
+        assert!(!shown.contains("Hong") && shown.contains("<40 bytes, not shown>"), "{shown}");
     }
 }

@@ -1,33 +1,47 @@
-//! [`PostgresStore`]: deliveries remembered in a PostgreSQL table shared by every instance.
+//! [`PostgresStore`]: deliveries kept in a PostgreSQL table shared by every instance.
 
 use std::fmt;
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
-use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
+use tokio_postgres::{NoTls, Row};
 
 use super::{
-    BoxError, Claim, DEFAULT_RETENTION, DeliveryStore, KeptDelivery, Lease, QuarantinedDelivery,
-    StaleClaim, StoreError,
+    Arrival, AttemptOutcome, BoxError, BoxFuture, Claim, Cleanup, DEFAULT_RETENTION, DeadLetter,
+    DeliveryRecord, DeliveryStore, DeliverySummary, Failed, Filter, KeptDelivery, Lease, Page,
+    State, StateCounts, StoreError, fragment,
 };
 use crate::key::DeliveryKey;
 
-/// The queries, one file each, with the invariant each keeps in its comment. `{table}` and
-/// `{index}` are replaced by quoted identifiers when the store is made.
+/// The statements, one file each, named after the transition it performs (see
+/// [`lifecycle`](super::lifecycle)), with the invariant it keeps in its comment. `{table}` and
+/// the other names in braces are replaced by quoted identifiers when the store is made.
 mod sql {
     pub(super) const SCHEMA: &str = include_str!("postgres/schema.sql");
+    pub(super) const UPGRADE_V1: &str = include_str!("postgres/upgrade_v1.sql");
     pub(super) const CLAIM: &str = include_str!("postgres/claim.sql");
     pub(super) const STATE: &str = include_str!("postgres/state.sql");
     pub(super) const RENEW: &str = include_str!("postgres/renew.sql");
     pub(super) const COMPLETE: &str = include_str!("postgres/complete.sql");
     pub(super) const FAIL: &str = include_str!("postgres/fail.sql");
     pub(super) const QUARANTINE: &str = include_str!("postgres/quarantine.sql");
-    pub(super) const QUARANTINED: &str = include_str!("postgres/quarantined.sql");
-    pub(super) const CLAIM_QUARANTINED: &str = include_str!("postgres/claim_quarantined.sql");
+    pub(super) const RELEASE: &str = include_str!("postgres/release.sql");
+    pub(super) const CLAIM_DUE: &str = include_str!("postgres/claim_due.sql");
+    pub(super) const BURY_ABANDONED: &str = include_str!("postgres/bury_abandoned.sql");
     pub(super) const CLEANUP: &str = include_str!("postgres/cleanup.sql");
-    pub(super) const STALE: &str = include_str!("postgres/stale.sql");
+    pub(super) const DROP_DONE_BODIES: &str = include_str!("postgres/drop_done_bodies.sql");
+    pub(super) const SUMMARY: &str = include_str!("postgres/summary.sql");
+    pub(super) const FILTER: &str = include_str!("postgres/filter.sql");
+    pub(super) const GET: &str = include_str!("postgres/get.sql");
+    pub(super) const LIST: &str = include_str!("postgres/list.sql");
+    pub(super) const COUNT: &str = include_str!("postgres/count.sql");
+    pub(super) const COUNTS: &str = include_str!("postgres/counts.sql");
+    pub(super) const OLDEST_DUE: &str = include_str!("postgres/oldest_due.sql");
+    pub(super) const RETRY: &str = include_str!("postgres/retry.sql");
+    pub(super) const REPLAY: &str = include_str!("postgres/replay.sql");
+    pub(super) const DISCARD: &str = include_str!("postgres/discard.sql");
 }
 
 /// The table used unless [`PostgresStore::table`] names another.
@@ -49,11 +63,14 @@ const CLAIM_TRIES: usize = 5;
 ///
 /// A claim is one `INSERT … ON CONFLICT … DO UPDATE … WHERE` statement, which PostgreSQL makes
 /// atomic, so of two instances that receive the same delivery at once, one handles it and the
-/// other answers `503` with `Retry-After`. Leases are measured with the database server's clock
-/// (`now()`), never the instances'.
+/// other answers `503` with `Retry-After`. The workers of every instance take due deliveries
+/// with `FOR UPDATE SKIP LOCKED`, so each goes to one of them and none waits for another's.
+/// Leases and due times are measured with the database server's clock (`now()`), never the
+/// instances'.
 ///
 /// [`PostgresStore::connect`] creates the table (`steppay_deliveries`, or the one named with
-/// [`PostgresStore::table`]) if needed; its definition is in `src/store/postgres/schema.sql`.
+/// [`PostgresStore::table`]) if needed, and upgrades one an earlier version made, every record
+/// kept; its definition is in `src/store/postgres/schema.sql`.
 /// Connections come from a [deadpool](https://docs.rs/deadpool-postgres) pool; bring your own
 /// (with TLS, say) through [`PostgresStore::from_pool`]. The pool prepares its statements, which
 /// PgBouncer in transaction mode supports only from version 1.21.
@@ -66,6 +83,7 @@ pub struct PostgresStore {
     table: String,
     queries: Queries,
     retention: Duration,
+    keep_done_bodies: Duration,
     timeout: Duration,
 }
 
@@ -78,10 +96,19 @@ struct Queries {
     complete: String,
     fail: String,
     quarantine: String,
-    quarantined: String,
-    claim_quarantined: String,
+    release: String,
+    claim_due: String,
+    bury_abandoned: String,
     cleanup: String,
-    stale: String,
+    drop_done_bodies: String,
+    get: String,
+    list: String,
+    count: String,
+    counts: String,
+    oldest_due: String,
+    retry: String,
+    replay: String,
+    discard: String,
 }
 
 impl PostgresStore {
@@ -155,8 +182,19 @@ impl PostgresStore {
             Some(schema) => format!("\"{schema}\".\"{name}\""),
             None => format!("\"{name}\""),
         };
-        let index = format!("\"{name}_state_updated\"");
-        let fill = |query: &str| query.replace("{table}", &quoted).replace("{index}", &index);
+        let names = [
+            ("{table_literal}", quoted.clone()),
+            ("{table}", quoted.clone()),
+            ("{state_check}", format!("\"{name}_state_check\"")),
+            ("{index_state}", format!("\"{name}_state_updated\"")),
+            ("{index_due}", format!("\"{name}_due\"")),
+            ("{index_received}", format!("\"{name}_received\"")),
+            ("{summary}", fragment(sql::SUMMARY)),
+            ("{filter}", fragment(sql::FILTER)),
+        ];
+        let fill = |query: &str| {
+            names.iter().fold(query.to_owned(), |query, (name, value)| query.replace(name, value))
+        };
         let queries = Queries {
             claim: fill(sql::CLAIM),
             state: fill(sql::STATE),
@@ -164,33 +202,51 @@ impl PostgresStore {
             complete: fill(sql::COMPLETE),
             fail: fill(sql::FAIL),
             quarantine: fill(sql::QUARANTINE),
-            quarantined: fill(sql::QUARANTINED),
-            claim_quarantined: fill(sql::CLAIM_QUARANTINED),
+            release: fill(sql::RELEASE),
+            claim_due: fill(sql::CLAIM_DUE),
+            bury_abandoned: fill(sql::BURY_ABANDONED),
             cleanup: fill(sql::CLEANUP),
-            stale: fill(sql::STALE),
+            drop_done_bodies: fill(sql::DROP_DONE_BODIES),
+            get: fill(sql::GET),
+            list: fill(sql::LIST),
+            count: fill(sql::COUNT),
+            counts: fill(sql::COUNTS),
+            oldest_due: fill(sql::OLDEST_DUE),
+            retry: fill(sql::RETRY),
+            replay: fill(sql::REPLAY),
+            discard: fill(sql::DISCARD),
         };
         let store = Self {
             pool,
             table: table.to_owned(),
             queries,
             retention: DEFAULT_RETENTION,
+            keep_done_bodies: Duration::ZERO,
             timeout: DEFAULT_TIMEOUT,
         };
-        let schema_sql = match &schema {
-            Some(schema) => {
-                format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\";\n{}", fill(sql::SCHEMA))
-            }
-            None => fill(sql::SCHEMA),
+        let create_schema = match &schema {
+            Some(schema) => format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\";\n"),
+            None => String::new(),
         };
+        let schema_sql = format!("{create_schema}{}\n{}", fill(sql::UPGRADE_V1), fill(sql::SCHEMA));
         store.migrate(&schema_sql).await?;
         Ok(store)
     }
 
-    /// How long done records are kept before [`cleanup`](DeliveryStore::cleanup) deletes them
-    /// ([`DEFAULT_RETENTION`]).
+    /// How long done and discarded records are kept before [`cleanup`](DeliveryStore::cleanup)
+    /// deletes them ([`DEFAULT_RETENTION`]).
     #[must_use]
     pub fn retention(mut self, retention: Duration) -> Self {
         self.retention = retention;
+        self
+    }
+
+    /// Keeps the bodies of done deliveries this long (none by default), so that they can be
+    /// [replayed](DeliveryStore::replay) after a handler's bug is fixed. They hold personal
+    /// data: keep them no longer than you need.
+    #[must_use]
+    pub fn keep_done_bodies(mut self, time: Duration) -> Self {
+        self.keep_done_bodies = time;
         self
     }
 
@@ -237,30 +293,6 @@ impl PostgresStore {
             Ok(Err(Failure(error))) => Err(StoreError::Unavailable(error)),
             Err(elapsed) => Err(StoreError::Unavailable(Box::new(elapsed))),
         }
-    }
-
-    /// Runs a statement guarded by the lease, and says whether the lease still held.
-    async fn guarded(
-        &self,
-        lease: &Lease,
-        query: &str,
-        extra: &[&(dyn ToSql + Sync)],
-    ) -> Result<(), StoreError> {
-        let key = lease.key.as_str();
-        let attempt = i32::try_from(lease.attempt).unwrap_or(i32::MAX);
-        let changed = self
-            .bounded(async {
-                let client = self.pool.get().await?;
-                let statement = client.prepare_cached(query).await?;
-                let mut params: Vec<&(dyn ToSql + Sync)> = vec![&key, &attempt];
-                params.extend_from_slice(extra);
-                Ok(client.execute(&statement, &params).await?)
-            })
-            .await?;
-        if changed == 0 {
-            return Err(StoreError::LeaseLost { key: lease.key.clone(), attempt: lease.attempt });
-        }
-        Ok(())
     }
 }
 
@@ -319,23 +351,81 @@ impl fmt::Debug for PostgresStore {
     }
 }
 
-impl DeliveryStore for PostgresStore {
-    async fn claim(
-        &self,
-        key: &DeliveryKey,
-        event_type: Option<&str>,
-        lease: Duration,
-    ) -> Result<Claim, StoreError> {
+/// A filter's parts as `filter.sql` takes them (`$1` to `$6`).
+struct FilterParams<'a> {
+    key: Option<&'a str>,
+    states: Option<Vec<&'static str>>,
+    event_types: Option<&'a [String]>,
+    since: Option<SystemTime>,
+    before: Option<SystemTime>,
+    min_attempts: Option<i32>,
+}
+
+impl<'a> FilterParams<'a> {
+    fn of(filter: &'a Filter) -> Self {
+        Self {
+            key: filter.key.as_ref().map(DeliveryKey::as_str),
+            states: (!filter.states.is_empty())
+                .then(|| filter.states.iter().map(|state| state.as_str()).collect()),
+            event_types: (!filter.event_types.is_empty()).then_some(filter.event_types.as_slice()),
+            since: filter.received_since,
+            before: filter.received_before,
+            min_attempts: filter.min_attempts.map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
+        }
+    }
+
+    fn values(&self) -> Vec<&(dyn ToSql + Sync)> {
+        vec![
+            &self.key,
+            &self.states,
+            &self.event_types,
+            &self.since,
+            &self.before,
+            &self.min_attempts,
+        ]
+    }
+}
+
+/// A summary from the columns of `summary.sql`.
+fn summary(row: &Row) -> Result<DeliverySummary, StoreError> {
+    let unavailable = |error: tokio_postgres::Error| StoreError::Unavailable(Box::new(error));
+    let key = DeliveryKey::new(row.try_get::<_, String>(0).map_err(unavailable)?);
+    let state: String = row.try_get(1).map_err(unavailable)?;
+    let Ok(state) = state.parse::<State>() else {
+        return Err(StoreError::Corrupt(format!("delivery {key} is in state `{state}`")));
+    };
+    let last_outcome: Option<String> = row.try_get(7).map_err(unavailable)?;
+    Ok(DeliverySummary {
+        state,
+        event_type: row.try_get(2).map_err(unavailable)?,
+        attempts: attempt(row.try_get(3).map_err(unavailable)?),
+        received_at: row.try_get(4).map_err(unavailable)?,
+        updated_at: row.try_get(5).map_err(unavailable)?,
+        due_at: row.try_get(6).map_err(unavailable)?,
+        last_outcome: last_outcome.as_deref().and_then(AttemptOutcome::from_name),
+        reason: row.try_get(8).map_err(unavailable)?,
+        has_body: row.try_get(9).map_err(unavailable)?,
+        key,
+    })
+}
+
+impl PostgresStore {
+    async fn claim_now(&self, arrival: &Arrival<'_>, lease: Duration) -> Result<Claim, StoreError> {
         let lease_secs = seconds(lease);
+        let key = arrival.key;
         for _ in 0..CLAIM_TRIES {
             let found = self
                 .bounded(async {
                     let client = self.pool.get().await?;
                     let claim = client.prepare_cached(&self.queries.claim).await?;
-                    let claimed = client
-                        .query_opt(&claim, &[&key.as_str(), &lease_secs, &event_type])
-                        .await?;
-                    if let Some(row) = claimed {
+                    let params: [&(dyn ToSql + Sync); 5] = [
+                        &key.as_str(),
+                        &lease_secs,
+                        &arrival.event_type,
+                        &arrival.body,
+                        &arrival.durable,
+                    ];
+                    if let Some(row) = client.query_opt(&claim, &params).await? {
                         return Ok(Ok(row.try_get::<_, i32>(0)?));
                     }
                     let state = client.prepare_cached(&self.queries.state).await?;
@@ -352,17 +442,19 @@ impl DeliveryStore for PostgresStore {
                 |attempts| Lease { key: key.clone(), attempt: attempt(attempts), duration: lease };
             match found {
                 Ok(attempts) => return Ok(Claim::Acquired(lease(attempts))),
-                Err(Some((state, left))) => match state.as_str() {
-                    "done" => return Ok(Claim::Done),
-                    "quarantined" => return Ok(Claim::Quarantined),
-                    "processing" if left > 0.0 => {
+                Err(Some((state, left))) => match state.parse::<State>() {
+                    Ok(State::Done) => return Ok(Claim::Done),
+                    Ok(State::Discarded) => return Ok(Claim::Discarded),
+                    Ok(State::Quarantined) => return Ok(Claim::Quarantined),
+                    Ok(State::Processing) if left > 0.0 => {
                         return Ok(Claim::InProgress { retry_after: duration(left) });
                     }
-                    // Failed, or the lease expired, between the two statements: claim again.
-                    "processing" | "failed" => {}
-                    other => {
+                    // The row changed between the two statements (its run ended, or its lease
+                    // expired): claim again.
+                    Ok(State::Processing | State::Pending | State::Failed | State::Dead) => {}
+                    _ => {
                         return Err(StoreError::Corrupt(format!(
-                            "delivery {key} is in state `{other}`"
+                            "delivery {key} is in state `{state}`"
                         )));
                     }
                 },
@@ -374,101 +466,341 @@ impl DeliveryStore for PostgresStore {
         Ok(Claim::InProgress { retry_after: Duration::from_secs(1) })
     }
 
-    async fn renew(&self, lease: &Lease) -> Result<(), StoreError> {
-        let lease_secs = seconds(lease.duration);
-        self.guarded(lease, &self.queries.renew, &[&lease_secs]).await
-    }
-
-    async fn complete(&self, lease: &Lease) -> Result<(), StoreError> {
-        self.guarded(lease, &self.queries.complete, &[]).await
-    }
-
-    async fn fail(&self, lease: &Lease) -> Result<(), StoreError> {
-        self.guarded(lease, &self.queries.fail, &[]).await
-    }
-
-    async fn quarantine(&self, lease: &Lease, body: &[u8], reason: &str) -> Result<(), StoreError> {
-        self.guarded(lease, &self.queries.quarantine, &[&body, &reason]).await
-    }
-
-    async fn quarantined(&self, limit: usize) -> Result<Vec<QuarantinedDelivery>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = self
+    /// Runs a statement guarded by the lease; `true` when the lease still held.
+    async fn guarded_execute(
+        &self,
+        lease: &Lease,
+        query: &str,
+        extra: &[&(dyn ToSql + Sync)],
+    ) -> Result<(), StoreError> {
+        let key = lease.key.as_str();
+        let attempt = i32::try_from(lease.attempt).unwrap_or(i32::MAX);
+        let changed = self
             .bounded(async {
                 let client = self.pool.get().await?;
-                let statement = client.prepare_cached(&self.queries.quarantined).await?;
-                Ok(client.query(&statement, &[&limit]).await?)
+                let statement = client.prepare_cached(query).await?;
+                let mut params: Vec<&(dyn ToSql + Sync)> = vec![&key, &attempt];
+                params.extend_from_slice(extra);
+                Ok(client.execute(&statement, &params).await?)
             })
             .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(QuarantinedDelivery {
-                    key: DeliveryKey::new(row.try_get::<_, String>(0)?),
-                    event_type: row.try_get(1)?,
-                    reason: row.try_get(2)?,
-                    attempts: attempt(row.try_get(3)?),
-                    age: duration(row.try_get(4)?),
-                })
-            })
-            .collect::<Result<_, tokio_postgres::Error>>()
-            .map_err(|error| StoreError::Unavailable(Box::new(error)))
+        if changed == 0 {
+            return Err(StoreError::LeaseLost { key: lease.key.clone(), attempt: lease.attempt });
+        }
+        Ok(())
     }
 
-    async fn claim_quarantined(
+    async fn fail_now(
         &self,
-        key: &DeliveryKey,
-        lease: Duration,
-    ) -> Result<Option<KeptDelivery>, StoreError> {
-        let lease_secs = seconds(lease);
-        let claimed = self
+        lease: &Lease,
+        outcome: AttemptOutcome,
+        retry_in: Option<Duration>,
+    ) -> Result<Failed, StoreError> {
+        let key = lease.key.as_str();
+        let attempt = i32::try_from(lease.attempt).unwrap_or(i32::MAX);
+        let retry_secs = retry_in.map(seconds);
+        let row = self
             .bounded(async {
                 let client = self.pool.get().await?;
-                let statement = client.prepare_cached(&self.queries.claim_quarantined).await?;
-                match client.query_opt(&statement, &[&key.as_str(), &lease_secs]).await? {
+                let statement = client.prepare_cached(&self.queries.fail).await?;
+                let params: [&(dyn ToSql + Sync); 4] =
+                    [&key, &attempt, &outcome.as_str(), &retry_secs];
+                match client.query_opt(&statement, &params).await? {
                     Some(row) => {
-                        Ok(Some((row.try_get::<_, i32>(0)?, row.try_get::<_, Option<Vec<u8>>>(1)?)))
+                        Ok(Some((row.try_get::<_, String>(0)?, row.try_get::<_, bool>(1)?)))
                     }
                     None => Ok(None),
                 }
             })
             .await?;
-        KeptDelivery::from_row(
-            key,
-            lease,
-            claimed.map(|(attempts, body)| (attempt(attempts), body)),
-        )
+        match row {
+            None => Err(StoreError::LeaseLost { key: lease.key.clone(), attempt: lease.attempt }),
+            Some((state, first)) if state == "dead" => Ok(Failed::Dead { first }),
+            Some(_) => Ok(Failed::WillRetry),
+        }
     }
 
-    async fn cleanup(&self) -> Result<u64, StoreError> {
-        let retention = seconds(self.retention);
-        self.bounded(async {
-            let client = self.pool.get().await?;
-            let statement = client.prepare_cached(&self.queries.cleanup).await?;
-            Ok(client.execute(&statement, &[&retention]).await?)
-        })
-        .await
-    }
-
-    async fn stale(&self, older_than: Duration) -> Result<Vec<StaleClaim>, StoreError> {
-        let older_than = seconds(older_than);
+    async fn claim_due_now(
+        &self,
+        limit: usize,
+        lease: Duration,
+        max_attempts: u32,
+    ) -> Result<Vec<KeptDelivery>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let lease_secs = seconds(lease);
+        let max_attempts = i32::try_from(max_attempts).unwrap_or(i32::MAX);
         let rows = self
             .bounded(async {
                 let client = self.pool.get().await?;
-                let statement = client.prepare_cached(&self.queries.stale).await?;
-                Ok(client.query(&statement, &[&older_than]).await?)
+                let statement = client.prepare_cached(&self.queries.claim_due).await?;
+                Ok(client.query(&statement, &[&limit, &lease_secs, &max_attempts]).await?)
             })
             .await?;
         rows.iter()
             .map(|row| {
-                Ok(StaleClaim {
+                let lease = Lease {
                     key: DeliveryKey::new(row.try_get::<_, String>(0)?),
-                    event_type: row.try_get(1)?,
-                    attempt: attempt(row.try_get(2)?),
-                    expired_for: duration(row.try_get(3)?),
-                })
+                    attempt: attempt(row.try_get(1)?),
+                    duration: lease,
+                };
+                Ok(KeptDelivery::new(lease, row.try_get(2)?, row.try_get(3)?))
             })
             .collect::<Result<_, tokio_postgres::Error>>()
             .map_err(|error| StoreError::Unavailable(Box::new(error)))
+    }
+
+    async fn bury_now(&self, max_attempts: u32) -> Result<Vec<DeadLetter>, StoreError> {
+        let max_attempts = i32::try_from(max_attempts).unwrap_or(i32::MAX);
+        let rows = self
+            .bounded(async {
+                let client = self.pool.get().await?;
+                let statement = client.prepare_cached(&self.queries.bury_abandoned).await?;
+                Ok(client.query(&statement, &[&max_attempts]).await?)
+            })
+            .await?;
+        let mut letters = Vec::new();
+        for row in &rows {
+            let read = || -> Result<_, tokio_postgres::Error> {
+                Ok((
+                    row.try_get::<_, String>(0)?,
+                    row.try_get::<_, Option<String>>(1)?,
+                    row.try_get::<_, i32>(2)?,
+                    row.try_get::<_, bool>(3)?,
+                ))
+            };
+            let (key, event_type, attempts, first) =
+                read().map_err(|error| StoreError::Unavailable(Box::new(error)))?;
+            if first {
+                letters.push(DeadLetter {
+                    key: DeliveryKey::new(key),
+                    event_type,
+                    attempts: attempt(attempts),
+                    last_outcome: AttemptOutcome::Abandoned,
+                });
+            }
+        }
+        Ok(letters)
+    }
+
+    async fn cleanup_now(&self) -> Result<Cleanup, StoreError> {
+        let retention = seconds(self.retention);
+        let keep = seconds(self.keep_done_bodies);
+        self.bounded(async {
+            let client = self.pool.get().await?;
+            let cleanup = client.prepare_cached(&self.queries.cleanup).await?;
+            let deleted = client.execute(&cleanup, &[&retention]).await?;
+            let drop_bodies = client.prepare_cached(&self.queries.drop_done_bodies).await?;
+            let bodies_dropped = client.execute(&drop_bodies, &[&keep]).await?;
+            Ok(Cleanup { deleted, bodies_dropped })
+        })
+        .await
+    }
+
+    async fn get_now(&self, key: &DeliveryKey) -> Result<Option<DeliveryRecord>, StoreError> {
+        let row = self
+            .bounded(async {
+                let client = self.pool.get().await?;
+                let statement = client.prepare_cached(&self.queries.get).await?;
+                Ok(client.query_opt(&statement, &[&key.as_str()]).await?)
+            })
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let body = row.try_get(10).map_err(|error| StoreError::Unavailable(Box::new(error)))?;
+        Ok(Some(DeliveryRecord::new(summary(&row)?, body)))
+    }
+
+    /// Runs one of the operators' statements over the deliveries `filter` matches, with `extra`
+    /// parameters after the filter's. It is prepared afresh (not cached), so that PostgreSQL
+    /// plans it for the parts of the filter actually given.
+    async fn query_filtered(
+        &self,
+        query: &str,
+        filter: &Filter,
+        extra: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, StoreError> {
+        let params = FilterParams::of(filter);
+        self.bounded(async {
+            let client = self.pool.get().await?;
+            let mut values = params.values();
+            values.extend_from_slice(extra);
+            Ok(client.query(query, &values).await?)
+        })
+        .await
+    }
+
+    /// As [`PostgresStore::query_filtered`], for a statement that changes rows: how many.
+    async fn execute_filtered(
+        &self,
+        query: &str,
+        filter: &Filter,
+        extra: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, StoreError> {
+        let params = FilterParams::of(filter);
+        self.bounded(async {
+            let client = self.pool.get().await?;
+            let mut values = params.values();
+            values.extend_from_slice(extra);
+            Ok(client.execute(query, &values).await?)
+        })
+        .await
+    }
+
+    async fn list_now(
+        &self,
+        filter: &Filter,
+        page: &Page,
+    ) -> Result<Vec<DeliverySummary>, StoreError> {
+        let after_at = page.after.as_ref().map(|cursor| cursor.received_at);
+        let after_key = page.after.as_ref().map(|cursor| cursor.key.as_str());
+        let limit = i64::try_from(page.limit).unwrap_or(i64::MAX);
+        let rows = self
+            .query_filtered(&self.queries.list, filter, &[&after_at, &after_key, &limit])
+            .await?;
+        rows.iter().map(summary).collect()
+    }
+
+    async fn count_now(&self, filter: &Filter) -> Result<u64, StoreError> {
+        let rows = self.query_filtered(&self.queries.count, filter, &[]).await?;
+        let count: i64 = rows
+            .first()
+            .map(|row| row.try_get(0))
+            .transpose()
+            .map_err(|error| StoreError::Unavailable(Box::new(error)))?
+            .unwrap_or(0);
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    async fn counts_now(&self) -> Result<StateCounts, StoreError> {
+        let (rows, oldest) = self
+            .bounded(async {
+                let client = self.pool.get().await?;
+                let counts = client.prepare_cached(&self.queries.counts).await?;
+                let rows = client.query(&counts, &[]).await?;
+                let oldest = client.prepare_cached(&self.queries.oldest_due).await?;
+                let oldest: Option<f64> = client.query_one(&oldest, &[]).await?.try_get(0)?;
+                Ok((rows, oldest))
+            })
+            .await?;
+        let mut counts = StateCounts { oldest_due: oldest.map(duration), ..StateCounts::default() };
+        for row in &rows {
+            let read = || -> Result<(String, i64), tokio_postgres::Error> {
+                Ok((row.try_get(0)?, row.try_get(1)?))
+            };
+            let (state, count) =
+                read().map_err(|error| StoreError::Unavailable(Box::new(error)))?;
+            let state =
+                state.parse::<State>().map_err(|error| StoreError::Corrupt(error.to_string()))?;
+            counts.by_state.insert(state, u64::try_from(count).unwrap_or(0));
+        }
+        Ok(counts)
+    }
+}
+
+impl DeliveryStore for PostgresStore {
+    fn claim<'a>(
+        &'a self,
+        arrival: &'a Arrival<'a>,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<Claim, StoreError>> {
+        Box::pin(self.claim_now(arrival, lease))
+    }
+
+    fn renew<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let lease_secs = seconds(lease.duration);
+            self.guarded_execute(lease, &self.queries.renew, &[&lease_secs]).await
+        })
+    }
+
+    fn complete<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let keep = !self.keep_done_bodies.is_zero();
+            self.guarded_execute(lease, &self.queries.complete, &[&keep]).await
+        })
+    }
+
+    fn fail<'a>(
+        &'a self,
+        lease: &'a Lease,
+        outcome: AttemptOutcome,
+        retry_in: Option<Duration>,
+    ) -> BoxFuture<'a, Result<Failed, StoreError>> {
+        Box::pin(self.fail_now(lease, outcome, retry_in))
+    }
+
+    fn quarantine<'a>(
+        &'a self,
+        lease: &'a Lease,
+        reason: &'a str,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(
+            async move { self.guarded_execute(lease, &self.queries.quarantine, &[&reason]).await },
+        )
+    }
+
+    fn release<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(self.guarded_execute(lease, &self.queries.release, &[]))
+    }
+
+    fn claim_due(
+        &self,
+        limit: usize,
+        lease: Duration,
+        max_attempts: u32,
+    ) -> BoxFuture<'_, Result<Vec<KeptDelivery>, StoreError>> {
+        Box::pin(self.claim_due_now(limit, lease, max_attempts))
+    }
+
+    fn bury_abandoned(
+        &self,
+        max_attempts: u32,
+    ) -> BoxFuture<'_, Result<Vec<DeadLetter>, StoreError>> {
+        Box::pin(self.bury_now(max_attempts))
+    }
+
+    fn cleanup(&self) -> BoxFuture<'_, Result<Cleanup, StoreError>> {
+        Box::pin(self.cleanup_now())
+    }
+
+    fn get<'a>(
+        &'a self,
+        key: &'a DeliveryKey,
+    ) -> BoxFuture<'a, Result<Option<DeliveryRecord>, StoreError>> {
+        Box::pin(self.get_now(key))
+    }
+
+    fn list<'a>(
+        &'a self,
+        filter: &'a Filter,
+        page: &'a Page,
+    ) -> BoxFuture<'a, Result<Vec<DeliverySummary>, StoreError>> {
+        Box::pin(self.list_now(filter, page))
+    }
+
+    fn count<'a>(&'a self, filter: &'a Filter) -> BoxFuture<'a, Result<u64, StoreError>> {
+        Box::pin(self.count_now(filter))
+    }
+
+    fn counts(&self) -> BoxFuture<'_, Result<StateCounts, StoreError>> {
+        Box::pin(self.counts_now())
+    }
+
+    fn retry<'a>(&'a self, filter: &'a Filter) -> BoxFuture<'a, Result<u64, StoreError>> {
+        Box::pin(self.execute_filtered(&self.queries.retry, filter, &[]))
+    }
+
+    fn replay<'a>(&'a self, filter: &'a Filter) -> BoxFuture<'a, Result<u64, StoreError>> {
+        Box::pin(self.execute_filtered(&self.queries.replay, filter, &[]))
+    }
+
+    fn discard<'a>(
+        &'a self,
+        filter: &'a Filter,
+        reason: &'a str,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        Box::pin(
+            async move { self.execute_filtered(&self.queries.discard, filter, &[&reason]).await },
+        )
     }
 
     fn remembers_for(&self) -> Option<Duration> {

@@ -1,6 +1,6 @@
--- Deletes done rows older than the retention, and nothing else: a processing row may be a
--- delivery in flight or lost to a crash (stale.sql reports it), and a quarantined row holds a
--- body that was never handled.
+-- cleanup: deletes done and discarded rows older than the retention, and nothing else: a
+-- pending, processing, failed, dead or quarantined row is a delivery not yet resolved, and
+-- holds its body.
 -- $1 retention in seconds.
 DELETE FROM {table}
-WHERE state = 'done' AND updated_at < now() - make_interval(secs => $1)
+WHERE state IN ('done', 'discarded') AND updated_at < now() - make_interval(secs => $1)

@@ -1,7 +1,14 @@
--- Marks a run failed so that the next delivery claims the key again; a replayed delivery (one
--- that still has its body) goes back to quarantine instead, so that its body is never lost.
--- Only the run that owns the row may do this.
--- $1 key, $2 attempt.
+-- fail: the run failed or panicked. With a retry delay the delivery is failed and due again
+-- then; without one it is dead, and died_at records the first time it died (the returned flag
+-- says whether that is now, so the dead-letter hook is told once). The body stays. Only the run
+-- that owns the row may do this.
+-- $1 key, $2 attempt, $3 outcome ('failed' or 'panicked'), $4 retry delay in seconds (or NULL:
+-- dead).
 UPDATE {table}
-SET state = CASE WHEN body IS NULL THEN 'failed' ELSE 'quarantined' END, updated_at = now()
+SET state = CASE WHEN $4::float8 IS NULL THEN 'dead' ELSE 'failed' END,
+    due_at = now() + make_interval(secs => $4::float8),
+    died_at = CASE WHEN $4::float8 IS NULL THEN coalesce(died_at, now()) ELSE died_at END,
+    last_outcome = $3,
+    updated_at = now()
 WHERE key = $1 AND attempts = $2 AND state = 'processing'
+RETURNING state, died_at IS NOT NULL AND died_at = now()

@@ -1,31 +1,50 @@
--- The delivery store's one table (PostgreSQL). PostgresStore runs this file when it connects,
--- in a transaction holding an advisory lock, so instances starting together do not race; every
--- statement is idempotent. {table} is the (quoted, possibly schema-qualified) table name and
--- {index} the name of its index.
+-- The delivery store's one table (PostgreSQL), schema version 2. PostgresStore runs this file
+-- when it connects, after upgrade_v1.sql, in a transaction holding an advisory lock, so
+-- instances starting together do not race; every statement is idempotent. {table} is the
+-- (quoted, possibly schema-qualified) table name; {state_check} and the {index_*} are the names
+-- of its state constraint and its indexes.
 --
 -- Times come from the database server's clock (now()), never the instances': every instance
--- measures leases with the same clock.
+-- measures leases and due times with the same clock.
 CREATE TABLE IF NOT EXISTS {table} (
     -- The delivery key (see steppay_webhooks::key): a SHA-256 in hex, or a key of the user's.
-    key         text        PRIMARY KEY,
-    -- processing: a run holds a lease until lease_until.
-    -- done:       handled; kept for the retention, then deleted by cleanup.
-    -- failed:     the last run failed; the next delivery claims it again.
-    -- quarantined: verified but unreadable; `body` holds it for replay.
-    state       text        NOT NULL CHECK (state IN ('processing', 'done', 'failed', 'quarantined')),
+    key          text        PRIMARY KEY,
+    -- Where the delivery is in its life (steppay_webhooks::store::lifecycle):
+    -- pending:     kept, due at due_at (an operator asked for a retry or a replay).
+    -- processing:  a run holds a lease until due_at.
+    -- done:        handled; the body is dropped (or kept a while); deleted after the retention.
+    -- failed:      the last run failed; the body is kept; due again at due_at.
+    -- dead:        the retry schedule ran out; the body is kept until an operator acts.
+    -- quarantined: verified but unreadable; the body is kept for a version that reads it.
+    -- discarded:   given up by an operator (reason says why); deleted after the retention.
+    state        text        NOT NULL CONSTRAINT {state_check} CHECK (state IN (
+                     'pending', 'processing', 'done', 'failed', 'dead', 'quarantined',
+                     'discarded')),
     -- How many times the key was claimed; each claim gets the next number (the fencing token).
-    attempts    integer     NOT NULL CHECK (attempts >= 1),
-    lease_until timestamptz NOT NULL,
-    event_type  text,
-    created_at  timestamptz NOT NULL DEFAULT now(),
+    attempts     integer     NOT NULL CHECK (attempts >= 1),
+    -- processing: when the lease runs out; pending and failed: when the next run is due.
+    due_at       timestamptz,
+    event_type   text,
+    -- When the delivery first arrived.
+    created_at   timestamptz NOT NULL DEFAULT now(),
     -- When `state` last changed (or the lease was last renewed).
-    updated_at  timestamptz NOT NULL DEFAULT now(),
-    -- The raw body of a quarantined delivery, kept until a replay of it is done.
-    body        bytea,
-    -- Why it was quarantined: a parse error, which never repeats a payload value.
-    reason      text
+    updated_at   timestamptz NOT NULL DEFAULT now(),
+    -- The raw body as received and verified, from the first claim until the delivery is
+    -- resolved. It holds personal data: never logged.
+    body         bytea,
+    -- quarantined: the parse error (never a payload value); discarded: the operator's reason.
+    reason       text,
+    -- How the last run ended: handled, failed, panicked, unreadable or abandoned.
+    last_outcome text,
+    -- When the delivery first died: the dead-letter hook is told only then.
+    died_at      timestamptz
 );
 
--- Cleanup deletes old done rows, and stale() looks for old processing rows: both by state and
--- time.
-CREATE INDEX IF NOT EXISTS {index} ON {table} (state, updated_at);
+-- Cleanup deletes old done and discarded rows: by state and time. Also what counts per state
+-- read.
+CREATE INDEX IF NOT EXISTS {index_state} ON {table} (state, updated_at);
+-- The worker's question, "what is due?", reads only the rows that can be.
+CREATE INDEX IF NOT EXISTS {index_due} ON {table} (due_at)
+    WHERE state IN ('pending', 'failed', 'processing');
+-- Lists are newest first, by keyset.
+CREATE INDEX IF NOT EXISTS {index_received} ON {table} (created_at, key);

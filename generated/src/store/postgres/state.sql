@@ -2,6 +2,6 @@
 -- The row may have changed since the claim (it finished, failed, or was cleaned up); the
 -- caller then claims again.
 -- $1 key.
-SELECT state, extract(epoch FROM lease_until - now())::float8
+SELECT state, coalesce(extract(epoch FROM due_at - now())::float8, 0)
 FROM {table}
 WHERE key = $1

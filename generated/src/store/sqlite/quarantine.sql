@@ -1,6 +1,7 @@
--- Keeps an unreadable delivery's body for replay, only if the run owns the row.
--- ?1 key, ?2 attempt, ?3 body, ?4 reason.
+-- quarantine: the body verified but cannot be read; it stays for a version that reads it, with
+-- the reason (a parse error, never a payload value). Only the run that owns the row may do this.
+-- ?1 key, ?2 attempt, ?3 reason.
 UPDATE steppay_deliveries
-SET state = 'quarantined', body = ?3, reason = ?4,
+SET state = 'quarantined', reason = ?3, due_ms = NULL, last_outcome = 'unreadable',
     updated_ms = CAST(unixepoch('subsec') * 1000 AS INTEGER)
 WHERE key = ?1 AND attempts = ?2 AND state = 'processing'

@@ -1,30 +1,48 @@
--- The delivery store's one table (SQLite). Created by SqliteStore::open, which runs this file
--- every time: every statement is idempotent.
+-- The delivery store's one table (SQLite), schema version 2. Created by SqliteStore::open, which
+-- runs this file every time: every statement is idempotent. (A table of version 1 is upgraded
+-- first, by upgrade_v1.sql.)
 --
 -- Times are Unix milliseconds on SQLite's own clock (`unixepoch('subsec')`), never the
 -- application's: every process that opens the file reads the same clock.
 CREATE TABLE IF NOT EXISTS steppay_deliveries (
     -- The delivery key (see steppay_webhooks::key): a SHA-256 in hex, or a key of the user's.
-    key            TEXT    PRIMARY KEY NOT NULL,
-    -- processing: a run holds a lease until lease_until_ms.
-    -- done:       handled; kept for the retention, then deleted by cleanup.
-    -- failed:     the last run failed; the next delivery claims it again.
-    -- quarantined: verified but unreadable; `body` holds it for replay.
-    state          TEXT    NOT NULL CHECK (state IN ('processing', 'done', 'failed', 'quarantined')),
+    key          TEXT    PRIMARY KEY NOT NULL,
+    -- Where the delivery is in its life (steppay_webhooks::store::lifecycle):
+    -- pending:     kept, due at due_ms (an operator asked for a retry or a replay).
+    -- processing:  a run holds a lease until due_ms.
+    -- done:        handled; the body is dropped (or kept a while); deleted after the retention.
+    -- failed:      the last run failed; the body is kept; due again at due_ms.
+    -- dead:        the retry schedule ran out; the body is kept until an operator acts.
+    -- quarantined: verified but unreadable; the body is kept for a version that reads it.
+    -- discarded:   given up by an operator (reason says why); deleted after the retention.
+    state        TEXT    NOT NULL CHECK (state IN ('pending', 'processing', 'done', 'failed',
+                                                   'dead', 'quarantined', 'discarded')),
     -- How many times the key was claimed; each claim gets the next number (the fencing token).
-    attempts       INTEGER NOT NULL CHECK (attempts >= 1),
-    lease_until_ms INTEGER NOT NULL,
-    event_type     TEXT,
-    created_ms     INTEGER NOT NULL,
+    attempts     INTEGER NOT NULL CHECK (attempts >= 1),
+    -- processing: when the lease runs out; pending and failed: when the next run is due.
+    due_ms       INTEGER,
+    event_type   TEXT,
+    -- When the delivery first arrived.
+    created_ms   INTEGER NOT NULL,
     -- When `state` last changed (or the lease was last renewed).
-    updated_ms     INTEGER NOT NULL,
-    -- The raw body of a quarantined delivery, kept until a replay of it is done.
-    body           BLOB,
-    -- Why it was quarantined: a parse error, which never repeats a payload value.
-    reason         TEXT
-) WITHOUT ROWID;
+    updated_ms   INTEGER NOT NULL,
+    -- The raw body as received and verified, from the first claim until the delivery is
+    -- resolved. It holds personal data: never logged.
+    body         BLOB,
+    -- quarantined: the parse error (never a payload value); discarded: the operator's reason.
+    reason       TEXT,
+    -- How the last run ended: handled, failed, panicked, unreadable or abandoned.
+    last_outcome TEXT,
+    -- When the delivery first died: the dead-letter hook is told only then.
+    died_ms      INTEGER
+);
 
--- Cleanup deletes old done rows, and stale() looks for old processing rows: both by state and
--- time.
+-- Cleanup deletes old done and discarded rows: by state and time.
 CREATE INDEX IF NOT EXISTS steppay_deliveries_state_updated
     ON steppay_deliveries (state, updated_ms);
+-- The worker's question, "what is due?", reads only the rows that can be.
+CREATE INDEX IF NOT EXISTS steppay_deliveries_due
+    ON steppay_deliveries (due_ms) WHERE state IN ('pending', 'failed', 'processing');
+-- Lists are newest first, by keyset.
+CREATE INDEX IF NOT EXISTS steppay_deliveries_received
+    ON steppay_deliveries (created_ms, key);
