@@ -23,8 +23,8 @@ mod yaml;
 use std::collections::BTreeMap;
 
 use self::yaml::{Map, Node};
-use super::json_schema::{ENVELOPE, JsonShape, LENIENT_TYPES, SENSITIVE, describe, shape};
-use super::{ASYNCAPI_DIR, Files, header, note_paragraphs};
+use super::json_schema::{ENVELOPE, JsonShape, LENIENT_TYPES, SENSITIVE, shape};
+use super::{ASYNCAPI_DIR, Files, describe, header, note_paragraphs};
 use crate::model::{Catalogue, EnumDef, EventDef, FieldDef, StructDef, TypeDef, TypeKind, TypeRef};
 use crate::source::SourceFile;
 
@@ -272,7 +272,7 @@ fn message(event: &EventDef, example: Option<&Node>) -> Map {
     );
     let mut details = Vec::new();
     if let Some(description) = &event.description {
-        details.push(format!("{} — {}.", description.ko, description.en));
+        details.push(format!("{}.", describe(description)));
     }
     details.extend(note_paragraphs(
         event.note.as_ref(),
