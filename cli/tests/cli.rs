@@ -152,6 +152,29 @@ fn send_with_set_changes_what_the_handler_receives() {
     );
 }
 
+#[test]
+fn a_body_from_a_file_or_stdin_is_sent_as_given() {
+    let server = server();
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("delivery.json");
+    let body = testing::example(EventType::PaymentCompleted).body;
+    std::fs::write(&path, body).expect("write the body");
+    let from_file = cli().args(["send", "--body"]).arg(&path).args(["--to", &server.url]).output();
+    let from_file = from_file.expect("runs");
+    assert!(from_file.status.success(), "{}", stderr(&from_file));
+    let from_stdin =
+        cli().args(["send", "-", "--to", &server.url]).write_stdin(body).output().expect("runs");
+    assert!(from_stdin.status.success(), "{}", stderr(&from_stdin));
+    assert_eq!(server.paid.0.lock().expect("not poisoned").len(), 2);
+
+    // Nothing to send is clap's usage error: exit 2, before any secret or connection.
+    let (listener, url) = witness();
+    let nothing = cli().args(["send", "--to", &url]).output().expect("runs");
+    assert_eq!(nothing.status.code(), Some(2), "{}", stderr(&nothing));
+    assert!(stderr(&nothing).contains("required arguments"), "{}", stderr(&nothing));
+    assert!(listener.accept().is_err(), "nothing was sent");
+}
+
 /// A port where a connection would be noticed: any attempt shows up as a pending accept.
 fn witness() -> (TcpListener, String) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");

@@ -105,10 +105,14 @@ struct Prepared {
 
 pub(crate) fn run(args: Args, output: Output) -> Result<ExitCode, CliError> {
     let timestamp = args.timestamp.unwrap_or_else(testing::now);
-    let deliveries = if args.all {
-        testing::examples().map(|example| example_body(&example, timestamp)).collect()
-    } else {
-        vec![prepare(&args, timestamp)?]
+    // clap requires an event type, --body or --all, and lets none of them come with another.
+    let deliveries = match args.target.as_deref() {
+        Some(target) if target != "-" => vec![prepare(&args, Source::Example(target), timestamp)?],
+        Some(dash) => vec![prepare(&args, Source::File(dash), timestamp)?],
+        None => match args.body.as_deref() {
+            Some(path) => vec![prepare(&args, Source::File(path), timestamp)?],
+            None => testing::examples().map(|example| example_body(&example, timestamp)).collect(),
+        },
     };
     let label = Label::from(args.label);
     if args.dry_run {
@@ -121,16 +125,35 @@ pub(crate) fn run(args: Args, output: Output) -> Result<ExitCode, CliError> {
     }
     let secret = secret::read()?;
     let agent = agent(Duration::from_secs(args.timeout));
-    if args.all {
-        return send_all(&agent, &args.to, &secret, &deliveries, timestamp, label, output);
+    match deliveries.as_slice() {
+        [delivery] if !args.all => {
+            send_one(&agent, &args.to, &secret, delivery, timestamp, label, output)
+        }
+        all => send_all(&agent, &args.to, &secret, all, timestamp, label, output),
     }
-    let Some(delivery) = deliveries.first() else { return Ok(ExitCode::SUCCESS) };
-    let answer = post(&agent, &args.to, &secret, delivery, timestamp, label)?;
-    output.json(&answer.json(&delivery.event, &args.to));
+}
+
+/// What `send` was given to send: an event type's example, or a file (`-`: stdin).
+#[derive(Debug, Clone, Copy)]
+enum Source<'a> {
+    Example(&'a str),
+    File(&'a str),
+}
+
+fn send_one(
+    agent: &ureq::Agent,
+    url: &str,
+    secret: &Secret,
+    delivery: &Prepared,
+    timestamp: i64,
+    label: Label,
+    output: Output,
+) -> Result<ExitCode, CliError> {
+    let answer = post(agent, url, secret, delivery, timestamp, label)?;
+    output.json(&answer.json(&delivery.event, url));
     output.text(&format!(
-        "{} → {} {}",
+        "{} → {url} {}",
         bold(&delivery.event),
-        args.to,
         dim(&format!(
             "({} bytes, signed at {timestamp}, {}=)",
             delivery.body.len(),
@@ -160,24 +183,16 @@ fn example_body(example: &testing::Example, timestamp: i64) -> Prepared {
 }
 
 /// The body to send: the example, the file or stdin, with the changes applied and checked.
-fn prepare(args: &Args, timestamp: i64) -> Result<Prepared, CliError> {
-    let (name, bytes, known) = match (&args.target, &args.body) {
-        (Some(target), _) if target != "-" => {
+fn prepare(args: &Args, source: Source<'_>, timestamp: i64) -> Result<Prepared, CliError> {
+    let (name, bytes, known) = match source {
+        Source::Example(target) => {
             let event_type = event_type(target)?;
             let prepared = example_body(&testing::example(event_type), timestamp);
             (format!("the example of {event_type}"), prepared.body, Some(event_type))
         }
-        (Some(_), _) => {
-            let (name, bytes) = request::read_bytes("-")?;
-            (name, bytes, None)
-        }
-        (None, Some(path)) => {
+        Source::File(path) => {
             let (name, bytes) = request::read_bytes(path)?;
             (name, bytes, None)
-        }
-        (None, None) => {
-            return Err(CliError::usage("nothing to send")
-                .help("name an event type, or give --body FILE, `-` or --all"));
         }
     };
     let event = peek_event(&bytes);
