@@ -3,7 +3,10 @@
 //! personal data (`"x-sensitive": true`).
 //!
 //! `send --set` checks each path and value here before anything is sent; `inspect` and `listen`
-//! redact with it.
+//! redact with it, `listen` through [`PayloadSchemas`], which reads each event type's once.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::Value;
 use steppay_webhooks::EventType;
@@ -15,6 +18,23 @@ use crate::json::{Step, Tree};
 #[derive(Debug)]
 pub(crate) struct PayloadSchema {
     root: Value,
+}
+
+/// The payload schema of each event type, read when first needed and kept: `listen` receives
+/// many deliveries of the same few event types.
+#[derive(Debug, Default)]
+pub(crate) struct PayloadSchemas {
+    read: Mutex<BTreeMap<EventType, Arc<PayloadSchema>>>,
+}
+
+impl PayloadSchemas {
+    pub(crate) fn of(&self, event_type: EventType) -> Arc<PayloadSchema> {
+        // A panic while the lock was held left the map whole: an entry is inserted at once.
+        let mut read = self.read.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(
+            read.entry(event_type).or_insert_with(|| Arc::new(PayloadSchema::of(event_type))),
+        )
+    }
 }
 
 /// A schema node with its `$ref` followed and its `anyOf [.., null]` unwrapped.
@@ -313,6 +333,15 @@ mod tests {
         let customer = PayloadSchema::of(EventType::CustomerCreated);
         let attribute = walk(&customer, "attributes.anything").expect("a map value").shape;
         assert_eq!(describe(&customer, attribute), "a string");
+    }
+
+    #[test]
+    fn each_event_types_schema_is_read_once() {
+        let schemas = PayloadSchemas::default();
+        let first = schemas.of(EventType::PaymentCompleted);
+        assert!(Arc::ptr_eq(&first, &schemas.of(EventType::PaymentCompleted)));
+        assert_eq!(schemas.of(EventType::OrderCreated).name(), "Order");
+        assert_eq!(schemas.read.lock().expect("not poisoned").len(), 2);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::error::{CliError, Code};
 use crate::json::Tree;
 use crate::output::{Output, bold, dim};
 use crate::request;
-use crate::schema::PayloadSchema;
+use crate::schema::PayloadSchemas;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -34,7 +34,7 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args, output: Output) -> Result<ExitCode, CliError> {
     let input = request::read(&args.input)?;
-    match Report::of(&input.body, args.show_personal) {
+    match Report::of(&input.body, args.show_personal, &PayloadSchemas::default()) {
         Ok(report) => {
             output.text(&report.human);
             output.json(&report.json);
@@ -54,7 +54,11 @@ pub(crate) struct Report {
 }
 
 impl Report {
-    pub(crate) fn of(body: &[u8], show_personal: bool) -> Result<Self, ParseError> {
+    pub(crate) fn of(
+        body: &[u8],
+        show_personal: bool,
+        schemas: &PayloadSchemas,
+    ) -> Result<Self, ParseError> {
         let webhook = Webhook::from_slice(body)?;
         let sent_utc = webhook.sent_at();
         let kst = FixedOffset::east_opt(9 * 3600);
@@ -71,7 +75,7 @@ impl Report {
         let (redacted, hidden) = match (event_type, data.as_mut()) {
             (_, None) => (0, false),
             (Some(event_type), Some(data)) if !show_personal => {
-                (PayloadSchema::of(event_type).redact(data), false)
+                (schemas.of(event_type).redact(data), false)
             }
             (Some(_), Some(_)) => (0, false),
             // An event the catalogue does not know: which fields are personal is not known.
