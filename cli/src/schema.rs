@@ -158,15 +158,16 @@ impl PayloadSchema {
     }
 
     /// Replaces, in `tree` (the `data` of a delivery), every value the schema marks personal with
-    /// `"<redacted>"`; returns how many were replaced. `null`s are left, as they show nothing.
+    /// `"<redacted>"`, and every member the schema does not list (StepPay may add one, and
+    /// whether it is personal is not known); returns how many were replaced. `null`s are left,
+    /// as they show nothing.
     pub(crate) fn redact(&self, tree: &mut Tree) -> usize {
         self.redact_at(self.root(), tree)
     }
 
     fn redact_at(&self, shape: Shape<'_>, tree: &mut Tree) -> usize {
-        if shape.sensitive && *tree != Tree::Scalar("null".to_owned()) {
-            *tree = Tree::Scalar("\"<redacted>\"".to_owned());
-            return 1;
+        if shape.sensitive {
+            return hide(tree);
         }
         let def = shape.def;
         match tree {
@@ -177,7 +178,10 @@ impl PayloadSchema {
                         .get("properties")
                         .and_then(|p| p.get(key.as_str()))
                         .or_else(|| def.get("additionalProperties").filter(|n| n.is_object()));
-                    node.map_or(0, |node| self.redact_at(self.shape(node), value))
+                    match node {
+                        Some(node) => self.redact_at(self.shape(node), value),
+                        None => hide(value),
+                    }
                 })
                 .sum(),
             Tree::Array(items) => match def.get("items") {
@@ -189,6 +193,15 @@ impl PayloadSchema {
             Tree::Scalar(_) => 0,
         }
     }
+}
+
+/// `tree` replaced by `"<redacted>"` unless it is `null`; how many values that hid.
+fn hide(tree: &mut Tree) -> usize {
+    if *tree == Tree::Scalar("null".to_owned()) {
+        return 0;
+    }
+    *tree = Tree::Scalar("\"<redacted>\"".to_owned());
+    1
 }
 
 /// The JSON types a schema node allows.
@@ -333,6 +346,20 @@ mod tests {
         let customer = PayloadSchema::of(EventType::CustomerCreated);
         let attribute = walk(&customer, "attributes.anything").expect("a map value").shape;
         assert_eq!(describe(&customer, attribute), "a string");
+    }
+
+    #[test]
+    fn personal_values_and_unlisted_members_are_redacted() {
+        let payment = PayloadSchema::of(EventType::PaymentCompleted);
+        let mut data = Tree::parse(
+            r#"{"paymentId":1,"payer":{"email":"a@b.c","phone":null},"paidAmount":1500.50,"newField":{"x":1}}"#,
+        )
+        .expect("JSON");
+        assert_eq!(payment.redact(&mut data), 2);
+        assert_eq!(
+            data.compact(),
+            r#"{"paymentId":1,"payer":{"email":"<redacted>","phone":null},"paidAmount":1500.50,"newField":"<redacted>"}"#
+        );
     }
 
     #[test]

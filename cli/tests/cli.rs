@@ -520,6 +520,44 @@ fn inspect_shows_a_delivery_with_personal_data_redacted() {
 }
 
 #[test]
+fn inspect_json_gives_the_payload_as_written_with_personal_data_redacted() {
+    let dir = tempfile::tempdir().expect("a folder");
+    // StepPay's own order (`status` first here), a number with a trailing zero, and a member
+    // this version does not know.
+    let body = String::from_utf8(example_body())
+        .expect("UTF-8")
+        .replace("    \"status\": \"COMPLETE\",\n", "")
+        .replace("\"paymentId\"", "\"status\": \"COMPLETE\",\n    \"paymentId\"")
+        .replace("\"paidAmount\": 17900", "\"paidAmount\": 1500.50")
+        .replace("\"cancel\": {", "\"couponCode\": \"WELCOME-김민지\",\n    \"cancel\": {");
+    file(dir.path(), "delivery.json", body.as_bytes());
+    let output = cli()
+        .current_dir(dir.path())
+        .args(["--json", "inspect", "delivery.json"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    expect_file!["snapshots/inspect-payment-completed.json"].assert_eq(&text);
+    assert!(text.contains(r#""data":{"status":"COMPLETE","paymentId":4418273,"#), "{text}");
+    assert!(text.contains(r#""paidAmount":1500.50,"#), "{text}");
+    for personal in ["김민지", "minji.kim@example.com", "010-1234-5678", "WELCOME"] {
+        assert!(!text.contains(personal), "{personal}: {text}");
+    }
+    let report: Value = serde_json::from_str(&text).expect("one JSON object");
+    assert_eq!(report["redacted"], 4, "three of the payer's values and the unknown member");
+
+    let shown = cli()
+        .current_dir(dir.path())
+        .args(["--json", "inspect", "--show-personal", "delivery.json"])
+        .output()
+        .expect("runs");
+    let shown: Value = serde_json::from_str(&stdout(&shown)).expect("one JSON object");
+    assert_eq!(shown["data"]["couponCode"], "WELCOME-김민지");
+    assert_eq!(shown["redacted"], 0);
+}
+
+#[test]
 fn inspect_locates_what_does_not_parse() {
     let dir = tempfile::tempdir().expect("a folder");
     let body = String::from_utf8(example_body())

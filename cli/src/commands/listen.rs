@@ -10,6 +10,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use serde::Serialize;
 use serde_json::json;
 use steppay_webhooks::{testing, verify};
 
@@ -50,6 +51,15 @@ struct Listener {
     output: Output,
     /// Each event type's payload schema, read for its first delivery and kept.
     schemas: PayloadSchemas,
+}
+
+/// A verified delivery's `--json` line: `delivery` is `inspect --json`'s object, whose `data`
+/// keeps the delivery's own text.
+#[derive(Serialize)]
+struct Received<'a, D: Serialize> {
+    path: &'a str,
+    verified: bool,
+    delivery: D,
 }
 
 pub(crate) fn run(args: Args, output: Output) -> Result<ExitCode, CliError> {
@@ -132,11 +142,12 @@ async fn receive(
     match Report::of(&body, listener.show_personal, &listener.schemas) {
         Ok(report) => {
             output.text(&report.human);
-            output.json(&json!({ "path": path, "verified": true, "delivery": report.json }));
+            output.json(&Received { path: &path, verified: true, delivery: &report.json });
         }
         Err(error) => {
             output.text(&parse_error("the body", false, &error).to_string());
-            output.json(&json!({ "path": path, "verified": true, "delivery": { "parsed": false, "error": error.to_string() } }));
+            let delivery = json!({ "parsed": false, "error": error.to_string() });
+            output.json(&Received { path: &path, verified: true, delivery });
         }
     }
     output.flush();
