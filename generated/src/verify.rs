@@ -13,7 +13,8 @@
 //! samples where they are unsafe (the JS sample matches by substring, neither checks the
 //! timestamp) and more lenient where StepPay is inconsistent: a real delivery labelled its
 //! signature `v0=` where the docs say `key=`, so every label other than `timestamp` counts, and
-//! each may hold several `;`-separated signatures.
+//! each may hold several `;`-separated signatures. [`SignatureHeader`] is the one parser of the
+//! header, for the [`Verifier`] and for anyone who needs to look into one.
 //!
 //! ```
 //! use std::time::Duration;
