@@ -5,14 +5,15 @@
 //! the code that checks it, undoing each in turn: a trailing newline added or lost, CRLF line
 //! endings, JSON re-formatted (pretty-printed, compacted, non-ASCII escaped), a secret
 //! base64-decoded or copied with whitespace. A change that makes the signature match is the
-//! diagnosis. Nothing here ever prints the secret or a signature: the messages are fixed text
+//! diagnosis. The header is read once, by the library's `SignatureHeader`, which also checks
+//! each candidate (`is_signed_by`, whatever the timestamp). Nothing here ever prints the secret or a signature: the messages are fixed text
 //! with numbers.
 
 use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
-use steppay_webhooks::verify::{Verifier, VerifyError};
+use steppay_webhooks::verify::{SignatureHeader, Verifier, VerifyError};
 
 use crate::json::Tree;
 
@@ -78,50 +79,43 @@ pub(crate) fn diagnose(
     now: i64,
     tolerance: Duration,
 ) -> Diagnosis {
+    let Some(raw) = header else { return Diagnosis::MissingHeader };
+    let header = match SignatureHeader::parse(raw) {
+        Ok(header) => header,
+        Err(error) => return Diagnosis::MalformedHeader(error.to_string()),
+    };
     let verifier = match Verifier::new([secret]) {
         Ok(verifier) => verifier.clock(move || now).tolerance(tolerance),
         // An empty secret is refused before this is called; nothing verifies under it.
         Err(_) => return Diagnosis::NoMatch { signatures: 0, keys_sorted: false },
     };
+    let age = now.saturating_sub(header.timestamp());
     let tolerance = tolerance.as_secs();
-    match verifier.verify(header, body) {
-        Ok(()) => Diagnosis::Verified { age: header.and_then(timestamp).map_or(0, |t| now - t) },
-        Err(VerifyError::MissingHeader) => Diagnosis::MissingHeader,
-        Err(VerifyError::MissingTimestamp) => {
-            Diagnosis::MalformedHeader("it has no `timestamp=` entry".to_owned())
-        }
-        Err(VerifyError::MalformedHeader(why)) => Diagnosis::MalformedHeader(why.to_owned()),
+    // The library's verdict, tolerance included; the header is parsed here only to explain it.
+    match verifier.verify(Some(raw), body) {
+        Ok(()) => Diagnosis::Verified { age },
         Err(VerifyError::TimestampTooOld { age, .. }) => Diagnosis::TooOld { age, tolerance },
         Err(VerifyError::TimestampInFuture { ahead, .. }) => {
             Diagnosis::InFuture { ahead, tolerance }
         }
         Err(_) => {
-            let header = header.unwrap_or_default();
-            let age = timestamp(header).map(|t| now - t);
-            let outside = age.filter(|age| age.unsigned_abs() > tolerance);
-            if let Some(change) = body_change(secret, header, body) {
+            let outside = Some(age).filter(|age| age.unsigned_abs() > tolerance);
+            if let Some(change) = body_change(secret, &header, body) {
                 return Diagnosis::BodyChanged { change, age: outside };
             }
-            if let Some(change) = secret_change(secret, header, body) {
+            if let Some(change) = secret_change(secret, &header, body) {
                 return Diagnosis::SecretChanged(change);
             }
             Diagnosis::NoMatch {
-                signatures: signature_count(header),
+                signatures: header.signature_count(),
                 keys_sorted: keys_sorted(body),
             }
         }
     }
 }
 
-/// Whether `header` signs `body` under `key`, whatever the timestamp.
-fn signs(key: &[u8], header: &str, body: &[u8]) -> bool {
-    Verifier::new([key]).is_ok_and(|verifier| {
-        verifier.tolerance(Duration::from_secs(u64::MAX)).verify(Some(header), body).is_ok()
-    })
-}
-
 /// The first change whose undoing makes the signature match.
-fn body_change(secret: &[u8], header: &str, body: &[u8]) -> Option<BodyChange> {
+fn body_change(secret: &[u8], header: &SignatureHeader<'_>, body: &[u8]) -> Option<BodyChange> {
     let mut candidates: Vec<(BodyChange, Vec<u8>)> = Vec::new();
     // One line ending less, then two, …: an editor or `echo` adds one, a capture may add more.
     let mut trimmed = body;
@@ -158,20 +152,23 @@ fn body_change(secret: &[u8], header: &str, body: &[u8]) -> Option<BodyChange> {
             }
         }
     }
-    candidates.into_iter().find(|(_, candidate)| signs(secret, header, candidate)).map(|(c, _)| c)
+    candidates
+        .into_iter()
+        .find(|(_, candidate)| header.is_signed_by(secret, candidate))
+        .map(|(change, _)| change)
 }
 
 /// The first change to the secret under which the signature matches.
-fn secret_change(secret: &[u8], header: &str, body: &[u8]) -> Option<SecretChange> {
+fn secret_change(secret: &[u8], header: &SignatureHeader<'_>, body: &[u8]) -> Option<SecretChange> {
     let text = std::str::from_utf8(secret).ok()?;
     let decoded = [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
         .iter()
         .filter_map(|engine| engine.decode(text.trim()).ok())
-        .any(|key| signs(&key, header, body));
+        .any(|key| header.is_signed_by(key, body));
     if decoded {
         return Some(SecretChange::Base64Decoded);
     }
-    (text.trim() != text && signs(text.trim().as_bytes(), header, body))
+    (text.trim() != text && header.is_signed_by(text.trim(), body))
         .then_some(SecretChange::Whitespace)
 }
 
@@ -188,24 +185,6 @@ fn replace(body: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
         }
     }
     out
-}
-
-/// The header's `timestamp=` value.
-pub(crate) fn timestamp(header: &str) -> Option<i64> {
-    header.split(',').find_map(|entry| {
-        let (label, value) = entry.split_once('=')?;
-        label.trim().eq_ignore_ascii_case("timestamp").then(|| value.trim().parse().ok())?
-    })
-}
-
-/// How many signatures the header carries.
-fn signature_count(header: &str) -> usize {
-    header
-        .split(',')
-        .filter_map(|entry| entry.split_once('='))
-        .filter(|(label, _)| !label.trim().eq_ignore_ascii_case("timestamp"))
-        .map(|(_, value)| value.split(';').filter(|s| !s.trim().is_empty()).count())
-        .sum()
 }
 
 /// Whether the body's top-level keys are in alphabetical order with `data` before `event`, as a

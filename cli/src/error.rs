@@ -98,36 +98,20 @@ impl fmt::Display for CliError {
     }
 }
 
-/// The candidate closest to `wrong` by edit distance, if it is close enough to be a typo.
+/// The candidate closest to `wrong` by edit distance, ignoring case, if it is close enough to
+/// be a typo; of two as close, the first in alphabetical order.
 pub(crate) fn closest<'a>(
     wrong: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let limit = (wrong.chars().count() / 3).max(2);
+    let wrong = wrong.to_lowercase();
     candidates
         .into_iter()
-        .map(|candidate| (distance(wrong, candidate), candidate))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
+        .map(|candidate| (strsim::levenshtein(&wrong, &candidate.to_lowercase()), candidate))
+        .filter(|(distance, _)| *distance <= limit)
+        .min()
         .map(|(_, candidate)| candidate)
-}
-
-/// Levenshtein distance, case-insensitive.
-fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.to_lowercase().chars().collect();
-    let b: Vec<char> = b.to_lowercase().chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous.get(j).copied().unwrap_or(0) + usize::from(ca != cb);
-            let deletion = previous.get(j + 1).copied().unwrap_or(0) + 1;
-            let insertion = current.get(j).copied().unwrap_or(0) + 1;
-            current.push(substitution.min(deletion).min(insertion));
-        }
-        previous = current;
-    }
-    previous.last().copied().unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -139,6 +123,9 @@ mod tests {
         assert_eq!(closest("paidAmont", ["paymentId", "paidAmount"]), Some("paidAmount"));
         assert_eq!(closest("payment.complete", ["payment.completed"]), Some("payment.completed"));
         assert_eq!(closest("xyz", ["paidAmount"]), None);
+        // Case is ignored; of two as close, the first alphabetically, whatever the order given.
+        assert_eq!(closest("PAIDAMOUNT", ["paidAmount"]), Some("paidAmount"));
+        assert_eq!(closest("data.b", ["data.c", "data.a"]), Some("data.a"));
     }
 
     #[test]

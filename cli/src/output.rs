@@ -4,7 +4,7 @@
 use std::io::Write as _;
 
 use anstyle::{AnsiColor, Style};
-use serde_json::Value;
+use serde::Serialize;
 
 /// How the command prints.
 #[derive(Debug, Clone, Copy)]
@@ -29,11 +29,13 @@ impl Output {
         }
     }
 
-    /// One JSON object on a line of its own; nothing without `--json`.
-    pub(crate) fn json(self, value: &Value) {
-        if self.json {
+    /// One JSON object on a line of its own; nothing without `--json`. A struct keeps its
+    /// members in their declared order (a `serde_json::Value` sorts them).
+    pub(crate) fn json(self, value: &impl Serialize) {
+        // Strings, numbers, lists and objects with string keys: serializing cannot fail.
+        if let (true, Ok(line)) = (self.json, serde_json::to_string(value)) {
             let mut out = anstream::stdout();
-            let _ = writeln!(out, "{value}");
+            let _ = writeln!(out, "{line}");
             let _ = out.flush();
         }
     }

@@ -3,7 +3,10 @@
 //! personal data (`"x-sensitive": true`).
 //!
 //! `send --set` checks each path and value here before anything is sent; `inspect` and `listen`
-//! redact with it.
+//! redact with it, `listen` through [`PayloadSchemas`], which reads each event type's once.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::Value;
 use steppay_webhooks::EventType;
@@ -15,6 +18,23 @@ use crate::json::{Step, Tree};
 #[derive(Debug)]
 pub(crate) struct PayloadSchema {
     root: Value,
+}
+
+/// The payload schema of each event type, read when first needed and kept: `listen` receives
+/// many deliveries of the same few event types.
+#[derive(Debug, Default)]
+pub(crate) struct PayloadSchemas {
+    read: Mutex<BTreeMap<EventType, Arc<PayloadSchema>>>,
+}
+
+impl PayloadSchemas {
+    pub(crate) fn of(&self, event_type: EventType) -> Arc<PayloadSchema> {
+        // A panic while the lock was held left the map whole: an entry is inserted at once.
+        let mut read = self.read.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(
+            read.entry(event_type).or_insert_with(|| Arc::new(PayloadSchema::of(event_type))),
+        )
+    }
 }
 
 /// A schema node with its `$ref` followed and its `anyOf [.., null]` unwrapped.
@@ -138,15 +158,16 @@ impl PayloadSchema {
     }
 
     /// Replaces, in `tree` (the `data` of a delivery), every value the schema marks personal with
-    /// `"<redacted>"`; returns how many were replaced. `null`s are left, as they show nothing.
+    /// `"<redacted>"`, and every member the schema does not list (StepPay may add one, and
+    /// whether it is personal is not known); returns how many were replaced. `null`s are left,
+    /// as they show nothing.
     pub(crate) fn redact(&self, tree: &mut Tree) -> usize {
         self.redact_at(self.root(), tree)
     }
 
     fn redact_at(&self, shape: Shape<'_>, tree: &mut Tree) -> usize {
-        if shape.sensitive && *tree != Tree::Scalar("null".to_owned()) {
-            *tree = Tree::Scalar("\"<redacted>\"".to_owned());
-            return 1;
+        if shape.sensitive {
+            return hide(tree);
         }
         let def = shape.def;
         match tree {
@@ -157,7 +178,10 @@ impl PayloadSchema {
                         .get("properties")
                         .and_then(|p| p.get(key.as_str()))
                         .or_else(|| def.get("additionalProperties").filter(|n| n.is_object()));
-                    node.map_or(0, |node| self.redact_at(self.shape(node), value))
+                    match node {
+                        Some(node) => self.redact_at(self.shape(node), value),
+                        None => hide(value),
+                    }
                 })
                 .sum(),
             Tree::Array(items) => match def.get("items") {
@@ -169,6 +193,15 @@ impl PayloadSchema {
             Tree::Scalar(_) => 0,
         }
     }
+}
+
+/// `tree` replaced by `"<redacted>"` unless it is `null`; how many values that hid.
+fn hide(tree: &mut Tree) -> usize {
+    if *tree == Tree::Scalar("null".to_owned()) {
+        return 0;
+    }
+    *tree = Tree::Scalar("\"<redacted>\"".to_owned());
+    1
 }
 
 /// The JSON types a schema node allows.
@@ -313,6 +346,29 @@ mod tests {
         let customer = PayloadSchema::of(EventType::CustomerCreated);
         let attribute = walk(&customer, "attributes.anything").expect("a map value").shape;
         assert_eq!(describe(&customer, attribute), "a string");
+    }
+
+    #[test]
+    fn personal_values_and_unlisted_members_are_redacted() {
+        let payment = PayloadSchema::of(EventType::PaymentCompleted);
+        let mut data = Tree::parse(
+            r#"{"paymentId":1,"payer":{"email":"a@b.c","phone":null},"paidAmount":1500.50,"newField":{"x":1}}"#,
+        )
+        .expect("JSON");
+        assert_eq!(payment.redact(&mut data), 2);
+        assert_eq!(
+            data.compact(),
+            r#"{"paymentId":1,"payer":{"email":"<redacted>","phone":null},"paidAmount":1500.50,"newField":"<redacted>"}"#
+        );
+    }
+
+    #[test]
+    fn each_event_types_schema_is_read_once() {
+        let schemas = PayloadSchemas::default();
+        let first = schemas.of(EventType::PaymentCompleted);
+        assert!(Arc::ptr_eq(&first, &schemas.of(EventType::PaymentCompleted)));
+        assert_eq!(schemas.of(EventType::OrderCreated).name(), "Order");
+        assert_eq!(schemas.read.lock().expect("not poisoned").len(), 2);
     }
 
     #[test]

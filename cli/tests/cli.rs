@@ -152,6 +152,29 @@ fn send_with_set_changes_what_the_handler_receives() {
     );
 }
 
+#[test]
+fn a_body_from_a_file_or_stdin_is_sent_as_given() {
+    let server = server();
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("delivery.json");
+    let body = testing::example(EventType::PaymentCompleted).body;
+    std::fs::write(&path, body).expect("write the body");
+    let from_file = cli().args(["send", "--body"]).arg(&path).args(["--to", &server.url]).output();
+    let from_file = from_file.expect("runs");
+    assert!(from_file.status.success(), "{}", stderr(&from_file));
+    let from_stdin =
+        cli().args(["send", "-", "--to", &server.url]).write_stdin(body).output().expect("runs");
+    assert!(from_stdin.status.success(), "{}", stderr(&from_stdin));
+    assert_eq!(server.paid.0.lock().expect("not poisoned").len(), 2);
+
+    // Nothing to send is clap's usage error: exit 2, before any secret or connection.
+    let (listener, url) = witness();
+    let nothing = cli().args(["send", "--to", &url]).output().expect("runs");
+    assert_eq!(nothing.status.code(), Some(2), "{}", stderr(&nothing));
+    assert!(stderr(&nothing).contains("required arguments"), "{}", stderr(&nothing));
+    assert!(listener.accept().is_err(), "nothing was sent");
+}
+
 /// A port where a connection would be noticed: any attempt shows up as a pending accept.
 fn witness() -> (TcpListener, String) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -494,6 +517,44 @@ fn inspect_shows_a_delivery_with_personal_data_redacted() {
     }
     let shown = cli().args(["inspect", "--show-personal"]).arg(&path).output().expect("runs");
     assert!(stdout(&shown).contains("minji.kim@example.com"));
+}
+
+#[test]
+fn inspect_json_gives_the_payload_as_written_with_personal_data_redacted() {
+    let dir = tempfile::tempdir().expect("a folder");
+    // StepPay's own order (`status` first here), a number with a trailing zero, and a member
+    // this version does not know.
+    let body = String::from_utf8(example_body())
+        .expect("UTF-8")
+        .replace("    \"status\": \"COMPLETE\",\n", "")
+        .replace("\"paymentId\"", "\"status\": \"COMPLETE\",\n    \"paymentId\"")
+        .replace("\"paidAmount\": 17900", "\"paidAmount\": 1500.50")
+        .replace("\"cancel\": {", "\"couponCode\": \"WELCOME-김민지\",\n    \"cancel\": {");
+    file(dir.path(), "delivery.json", body.as_bytes());
+    let output = cli()
+        .current_dir(dir.path())
+        .args(["--json", "inspect", "delivery.json"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    expect_file!["snapshots/inspect-payment-completed.json"].assert_eq(&text);
+    assert!(text.contains(r#""data":{"status":"COMPLETE","paymentId":4418273,"#), "{text}");
+    assert!(text.contains(r#""paidAmount":1500.50,"#), "{text}");
+    for personal in ["김민지", "minji.kim@example.com", "010-1234-5678", "WELCOME"] {
+        assert!(!text.contains(personal), "{personal}: {text}");
+    }
+    let report: Value = serde_json::from_str(&text).expect("one JSON object");
+    assert_eq!(report["redacted"], 4, "three of the payer's values and the unknown member");
+
+    let shown = cli()
+        .current_dir(dir.path())
+        .args(["--json", "inspect", "--show-personal", "delivery.json"])
+        .output()
+        .expect("runs");
+    let shown: Value = serde_json::from_str(&stdout(&shown)).expect("one JSON object");
+    assert_eq!(shown["data"]["couponCode"], "WELCOME-김민지");
+    assert_eq!(shown["redacted"], 0);
 }
 
 #[test]

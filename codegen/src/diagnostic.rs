@@ -128,33 +128,20 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
-/// The known name closest to `unknown` by edit distance, if it is plausibly a misspelling.
+/// The known name closest to `unknown` by edit distance, ignoring case, if it is plausibly a
+/// misspelling; of two as close, the first in alphabetical order.
 pub(crate) fn closest<'a>(
     unknown: &str,
     known: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let limit = (unknown.chars().count() / 3).max(2);
+    let unknown = unknown.to_lowercase();
     known
         .into_iter()
-        .map(|name| (edit_distance(&unknown.to_lowercase(), &name.to_lowercase()), name))
+        .map(|name| (strsim::levenshtein(&unknown, &name.to_lowercase()), name))
         .filter(|(distance, _)| *distance <= limit)
         .min()
         .map(|(_, name)| name)
-}
-
-/// Levenshtein distance over characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 #[cfg(test)]
@@ -167,5 +154,7 @@ mod tests {
         assert_eq!(closest("Oder", known), Some("Order"));
         assert_eq!(closest("payment", known), Some("Payment"));
         assert_eq!(closest("Invoice", known), None);
+        assert_eq!(closest("Ordr", ["Orders", "Order"]), Some("Order"));
+        assert_eq!(closest("Pay2", ["Pay3", "Pay1"]), Some("Pay1"));
     }
 }

@@ -102,7 +102,7 @@ use http::{Method, Request, Uri};
 use http_body_util::Full;
 
 use crate::generated::examples;
-use crate::verify::{self, HEADER};
+use crate::verify::{self, HEADER, SignatureHeader};
 use crate::{EventType, Webhook};
 
 /// The path the README's receiver is mounted at, which [`signed_request`] and
@@ -271,23 +271,14 @@ impl SignedDelivery {
 
 impl fmt::Debug for SignedDelivery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let header = self.header.as_deref().map(|header| {
-            // `timestamp=…,<label>=<signature>`: keep the timestamp and the label.
-            header
-                .split(',')
-                .map(|entry| match entry.split_once('=') {
-                    Some((label, _)) if !label.trim().eq_ignore_ascii_case("timestamp") => {
-                        format!("{label}=<redacted>")
-                    }
-                    _ => entry.to_owned(),
-                })
-                .collect::<Vec<_>>()
-                .join(",")
-        });
-        f.debug_struct("SignedDelivery")
-            .field(HEADER, &header)
-            .field("body", &format_args!("<{} bytes>", self.body.len()))
-            .finish()
+        let mut debug = f.debug_struct("SignedDelivery");
+        // The parsed header's `Debug` shows the timestamp and the labels, not the signatures.
+        match self.header.as_deref().map(SignatureHeader::parse) {
+            Some(Ok(header)) => debug.field(HEADER, &header),
+            Some(Err(error)) => debug.field(HEADER, &error),
+            None => debug.field(HEADER, &None::<()>),
+        };
+        debug.field("body", &format_args!("<{} bytes>", self.body.len())).finish()
     }
 }
 

@@ -13,7 +13,8 @@
 //! samples where they are unsafe (the JS sample matches by substring, neither checks the
 //! timestamp) and more lenient where StepPay is inconsistent: a real delivery labelled its
 //! signature `v0=` where the docs say `key=`, so every label other than `timestamp` counts, and
-//! each may hold several `;`-separated signatures.
+//! each may hold several `;`-separated signatures. [`SignatureHeader`] is the one parser of the
+//! header, for the [`Verifier`] and for anyone who needs to look into one.
 //!
 //! ```
 //! use std::time::Duration;
@@ -190,17 +191,7 @@ impl Verifier {
     /// Every [`VerifyError`] but [`VerifyError::InvalidBody`].
     pub fn verify(&self, header: Option<&str>, body: &[u8]) -> Result<(), VerifyError> {
         let header = SignatureHeader::parse(header.ok_or(VerifyError::MissingHeader)?)?;
-        let candidates: Vec<Vec<u8>> =
-            header.signatures.iter().filter_map(|s| BASE64.decode(s).ok()).collect();
-        let matches = self.secrets.iter().any(|secret| {
-            let Ok(mut mac) = HmacSha256::new_from_slice(secret) else { return false };
-            mac.update(header.timestamp_text.as_bytes());
-            mac.update(b".");
-            mac.update(body);
-            // `verify_slice` compares in constant time.
-            candidates.iter().any(|candidate| mac.clone().verify_slice(candidate).is_ok())
-        });
-        if !matches {
+        if !header.signed_by_any(self.secrets.iter().map(|secret| &secret[..]), body) {
             return Err(VerifyError::NoMatchingSignature);
         }
         self.check_timestamp(header.timestamp)
@@ -253,19 +244,100 @@ fn system_now() -> i64 {
     }
 }
 
-/// A parsed `Steppay-Signature` header.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct SignatureHeader<'a> {
+/// 서명 헤더 — A parsed `Steppay-Signature` header: its timestamp and its signatures.
+///
+/// The header is `timestamp=<seconds>,<label>=<signature>[;<signature>…][,<label>=…]`, with
+/// whitespace allowed around every separator. Every label other than `timestamp` carries
+/// signatures: StepPay's docs write `key=`, a real delivery carried `v0=`, and several
+/// signatures may come at once while a key is being replaced. [`Verifier`] parses the header
+/// with this; use it directly to read the timestamp or count the signatures of a header you
+/// are looking into, or to check it against a body under one key whatever its timestamp.
+///
+/// `Debug` shows the timestamp and each signature's label, never a signature.
+///
+/// ```
+/// use steppay_webhooks::verify::{sign, SignatureHeader};
+///
+/// let body = br#"{"event":"order.refunded"}"#;
+/// let header = sign("my-webhook-key", 1_700_000_000, body);
+/// let parsed = SignatureHeader::parse(&header)?;
+/// assert_eq!(parsed.timestamp(), 1_700_000_000);
+/// assert_eq!(parsed.signature_count(), 1);
+/// assert!(parsed.is_signed_by(b"my-webhook-key", body));
+/// let signature = header.rsplit_once("key=").map_or("", |(_, signature)| signature);
+/// assert!(!format!("{parsed:?}").contains(signature));
+/// # Ok::<(), steppay_webhooks::verify::HeaderError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignatureHeader<'a> {
     timestamp: i64,
     /// The digits as sent: the signed message starts with exactly these.
     timestamp_text: &'a str,
-    signatures: Vec<&'a str>,
+    /// Each signature with the label it came under.
+    signatures: Vec<(&'a str, &'a str)>,
+}
+
+/// 서명 헤더 오류 — Why a `Steppay-Signature` header could not be read. The messages never
+/// repeat a value from the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HeaderError {
+    /// No `timestamp=` entry.
+    MissingTimestamp,
+    /// An entry has no `=` between its label and its value.
+    NotLabelValue,
+    /// An entry has nothing before its `=`.
+    EmptyLabel,
+    /// More than one `timestamp=` entry.
+    RepeatedTimestamp,
+    /// The timestamp is not a whole number of seconds (digits only).
+    TimestampNotSeconds,
+    /// The timestamp's digits do not fit a 64-bit number of seconds.
+    TimestampOutOfRange,
+    /// A timestamp, but no signature under any label.
+    NoSignature,
+}
+
+impl HeaderError {
+    /// What is wrong, as a phrase: `"the timestamp is not a number of seconds"`.
+    pub const fn reason(self) -> &'static str {
+        match self {
+            HeaderError::MissingTimestamp => "no `timestamp=` entry",
+            HeaderError::NotLabelValue => "an entry is not `label=value`",
+            HeaderError::EmptyLabel => "an entry has an empty label",
+            HeaderError::RepeatedTimestamp => "more than one timestamp",
+            HeaderError::TimestampNotSeconds => "the timestamp is not a number of seconds",
+            HeaderError::TimestampOutOfRange => "the timestamp is out of range",
+            HeaderError::NoSignature => "no signature",
+        }
+    }
+}
+
+impl fmt::Display for HeaderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.reason())
+    }
+}
+
+impl std::error::Error for HeaderError {}
+
+impl From<HeaderError> for VerifyError {
+    fn from(error: HeaderError) -> Self {
+        match error {
+            HeaderError::MissingTimestamp => VerifyError::MissingTimestamp,
+            other => VerifyError::MalformedHeader(other.reason()),
+        }
+    }
 }
 
 impl<'a> SignatureHeader<'a> {
-    /// Parses `timestamp=<digits>,<label>=<sig>[;<sig>…][,<label>=…]`, tolerating whitespace
-    /// around every separator. Every label other than `timestamp` carries signatures.
-    fn parse(header: &'a str) -> Result<Self, VerifyError> {
+    /// Parses a `Steppay-Signature` header value.
+    ///
+    /// # Errors
+    ///
+    /// [`HeaderError`] when the header has no timestamp, more than one, one that is not a
+    /// number of seconds, an entry that is not `label=value`, or no signature.
+    pub fn parse(header: &'a str) -> Result<Self, HeaderError> {
         let mut timestamp = None;
         let mut signatures = Vec::new();
         for entry in header.split(',') {
@@ -273,35 +345,72 @@ impl<'a> SignatureHeader<'a> {
             if entry.is_empty() {
                 continue;
             }
-            let (label, value) = entry
-                .split_once('=')
-                .ok_or(VerifyError::MalformedHeader("an entry is not `label=value`"))?;
+            let (label, value) = entry.split_once('=').ok_or(HeaderError::NotLabelValue)?;
             let (label, value) = (label.trim(), value.trim());
             if label.is_empty() {
-                return Err(VerifyError::MalformedHeader("an entry has an empty label"));
+                return Err(HeaderError::EmptyLabel);
             }
             if label.eq_ignore_ascii_case("timestamp") {
                 if timestamp.is_some() {
-                    return Err(VerifyError::MalformedHeader("more than one timestamp"));
+                    return Err(HeaderError::RepeatedTimestamp);
                 }
                 if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(VerifyError::MalformedHeader(
-                        "the timestamp is not a number of seconds",
-                    ));
+                    return Err(HeaderError::TimestampNotSeconds);
                 }
-                let seconds = value
-                    .parse::<i64>()
-                    .map_err(|_| VerifyError::MalformedHeader("the timestamp is out of range"))?;
+                let seconds = value.parse::<i64>().map_err(|_| HeaderError::TimestampOutOfRange)?;
                 timestamp = Some((seconds, value));
             } else {
-                signatures.extend(value.split(';').map(str::trim).filter(|s| !s.is_empty()));
+                let values = value.split(';').map(str::trim).filter(|s| !s.is_empty());
+                signatures.extend(values.map(|signature| (label, signature)));
             }
         }
-        let (timestamp, timestamp_text) = timestamp.ok_or(VerifyError::MissingTimestamp)?;
+        let (timestamp, timestamp_text) = timestamp.ok_or(HeaderError::MissingTimestamp)?;
         if signatures.is_empty() {
-            return Err(VerifyError::MalformedHeader("no signature"));
+            return Err(HeaderError::NoSignature);
         }
         Ok(Self { timestamp, timestamp_text, signatures })
+    }
+
+    /// The signed timestamp, in Unix seconds.
+    pub fn timestamp(&self) -> i64 {
+        self.timestamp
+    }
+
+    /// How many signatures the header carries, under every label.
+    pub fn signature_count(&self) -> usize {
+        self.signatures.len()
+    }
+
+    /// Whether one of the signatures is that of `body` at this header's timestamp under
+    /// `secret`, compared in constant time. The timestamp is not checked against any clock:
+    /// [`Verifier::verify`] does that too.
+    pub fn is_signed_by(&self, secret: impl AsRef<[u8]>, body: &[u8]) -> bool {
+        self.signed_by_any(std::iter::once(secret.as_ref()), body)
+    }
+
+    /// Whether one of the signatures is that of `body` under one of `secrets`.
+    fn signed_by_any<'s>(&self, mut secrets: impl Iterator<Item = &'s [u8]>, body: &[u8]) -> bool {
+        // A signature that is not base64 matches nothing.
+        let candidates: Vec<Vec<u8>> =
+            self.signatures.iter().filter_map(|(_, s)| BASE64.decode(s).ok()).collect();
+        secrets.any(|secret| {
+            let Ok(mut mac) = HmacSha256::new_from_slice(secret) else { return false };
+            mac.update(self.timestamp_text.as_bytes());
+            mac.update(b".");
+            mac.update(body);
+            // `verify_slice` compares in constant time.
+            candidates.iter().any(|candidate| mac.clone().verify_slice(candidate).is_ok())
+        })
+    }
+}
+
+impl fmt::Debug for SignatureHeader<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |(label, _): &(&str, &str)| format!("{label}=<redacted>");
+        f.debug_struct("SignatureHeader")
+            .field("timestamp", &self.timestamp)
+            .field("signatures", &self.signatures.iter().map(redacted).collect::<Vec<_>>())
+            .finish()
     }
 }
 
@@ -395,24 +504,75 @@ mod tests {
     use super::*;
 
     #[test]
-    fn header_parsing_takes_every_label_but_timestamp() {
+    fn a_header_is_parsed_with_every_label_but_timestamp() {
+        let parsed = SignatureHeader::parse("timestamp=1706002316,key=YWJj").expect("parses");
+        assert_eq!((parsed.timestamp(), parsed.signature_count()), (1_706_002_316, 1));
+        assert_eq!(parsed.signatures, vec![("key", "YWJj")]);
+
+        // Whitespace around every separator, several signatures under one label, and another
+        // label (`v0=`, as a real delivery had it).
         let parsed =
             SignatureHeader::parse(" timestamp = 17 , key = a= ; b= ,v0=c=").expect("parses");
-        assert_eq!(parsed.timestamp, 17);
-        assert_eq!(parsed.signatures, vec!["a=", "b=", "c="]);
-        assert_eq!(SignatureHeader::parse("key=a"), Err(VerifyError::MissingTimestamp));
-        for bad in [
-            "timestamp=1",
-            "timestamp=1,key",
-            "timestamp=x,key=a",
-            "timestamp=1,timestamp=2,key=a",
-            "=a,timestamp=1",
+        assert_eq!(parsed.timestamp(), 17);
+        assert_eq!(parsed.signatures, vec![("key", "a="), ("key", "b="), ("v0", "c=")]);
+        assert_eq!(parsed.signature_count(), 3);
+    }
+
+    #[test]
+    fn a_bad_header_says_what_is_wrong() {
+        for (bad, error) in [
+            ("key=a", HeaderError::MissingTimestamp),
+            ("", HeaderError::MissingTimestamp),
+            ("timestamp=1", HeaderError::NoSignature),
+            ("timestamp=1,key=;", HeaderError::NoSignature),
+            ("timestamp=1,key", HeaderError::NotLabelValue),
+            ("timestamp=x,key=a", HeaderError::TimestampNotSeconds),
+            ("timestamp=-1,key=a", HeaderError::TimestampNotSeconds),
+            ("timestamp=99999999999999999999,key=a", HeaderError::TimestampOutOfRange),
+            ("timestamp=1,timestamp=2,key=a", HeaderError::RepeatedTimestamp),
+            ("=a,timestamp=1", HeaderError::EmptyLabel),
         ] {
-            assert!(
-                matches!(SignatureHeader::parse(bad), Err(VerifyError::MalformedHeader(_))),
-                "{bad}"
-            );
+            assert_eq!(SignatureHeader::parse(bad), Err(error), "{bad}");
+            assert!(!error.to_string().is_empty());
         }
+        // The verifier reports them as before: a missing timestamp on its own, the rest as
+        // malformed with the same reason.
+        assert_eq!(VerifyError::from(HeaderError::MissingTimestamp), VerifyError::MissingTimestamp);
+        assert_eq!(
+            VerifyError::from(HeaderError::NoSignature),
+            VerifyError::MalformedHeader("no signature")
+        );
+    }
+
+    #[test]
+    fn a_header_is_checked_against_a_body_under_a_key() {
+        let body = br#"{"event":"order.refunded"}"#;
+        let header = sign("key-1", 1_700_000_000, body);
+        let parsed = SignatureHeader::parse(&header).expect("parses");
+        assert!(parsed.is_signed_by("key-1", body));
+        assert!(!parsed.is_signed_by("key-2", body));
+        assert!(!parsed.is_signed_by("key-1", b"{}"));
+        // The timestamp is part of what is signed.
+        let other_time = header.replace("1700000000", "1700000001");
+        assert!(!SignatureHeader::parse(&other_time).expect("parses").is_signed_by("key-1", body));
+        // One signature among several, any label, and one that is not base64, which matches
+        // nothing.
+        let signature = header.rsplit_once("key=").expect("signed").1;
+        let several = format!("timestamp=1700000000,v1=!!;YWJj,v0={signature}");
+        assert!(SignatureHeader::parse(&several).expect("parses").is_signed_by("key-1", body));
+    }
+
+    #[test]
+    fn debug_never_shows_a_signature() {
+        let header = sign("key-1", 1_700_000_000, b"{}");
+        let signature = header.rsplit_once("key=").expect("signed").1;
+        let several = format!("timestamp=1700000000,key={signature};{signature},v0={signature}");
+        let debug = format!("{:?}", SignatureHeader::parse(&several).expect("parses"));
+        assert_eq!(
+            debug,
+            r#"SignatureHeader { timestamp: 1700000000, signatures: ["key=<redacted>", "key=<redacted>", "v0=<redacted>"] }"#
+        );
+        assert!(!debug.contains(signature));
     }
 
     #[test]

@@ -24,7 +24,7 @@ import { parse, root as defaultRoot, typescriptModels } from './typescript.mjs';
 /** Findings the parser reports that stay, by rule code, with the reason. */
 const EXPECTED = {
   'asyncapi-latest-version':
-    'issue 12 asks for an AsyncAPI 3.0 document; moving to 3.1.0 is a decision of its own',
+    'Modelina 5.10.1 (the latest) supports AsyncAPI up to 3.0.0 and reads a 3.1.0 document as one `type Root = any`; the document uses nothing 3.1 adds (README, Other languages)',
 };
 
 const SEVERITY = ['error', 'warning', 'info', 'hint'];

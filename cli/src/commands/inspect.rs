@@ -1,18 +1,26 @@
 //! `inspect`: what a delivery says: its event type and names, when it was sent (UTC and KST), and
-//! its payload as the crate's types read it, with personal data redacted; or where it does not
-//! parse. `listen` prints each delivery it receives the same way.
+//! its payload with personal data redacted; or where it does not parse. `listen` prints each
+//! delivery it receives the same way.
+//!
+//! For people the payload is shown as the crate's types read it (what a handler gets); with
+//! `--json`, `data` is the delivery's own text, its members in StepPay's order and its numbers as
+//! written (`1500.50` stays `1500.50`), never a `serde_json::Value`, which sorts keys and rewrites
+//! numbers. Either way the personal values are redacted, and in the raw text so is any member
+//! the catalogue does not list, since whether it is personal is not known.
 
 use std::process::ExitCode;
 
 use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
-use steppay_webhooks::{ParseError, ParseErrorKind, Webhook};
+use steppay_webhooks::{EventType, ParseError, ParseErrorKind, Webhook};
 
 use crate::error::{CliError, Code};
 use crate::json::Tree;
 use crate::output::{Output, bold, dim};
 use crate::request;
-use crate::schema::PayloadSchema;
+use crate::schema::PayloadSchemas;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -20,7 +28,12 @@ Examples:
   steppay-webhooks inspect body.json
   steppay-webhooks inspect captured-request.http      # a whole captured HTTP request works too
   pbpaste | steppay-webhooks inspect -
-  steppay-webhooks inspect --show-personal body.json")]
+  steppay-webhooks inspect --show-personal body.json
+  steppay-webhooks --json inspect body.json           # `data` as StepPay wrote it
+
+The text shows the payload as this version's types read it (what a handler gets). With --json,
+`data` is the delivery's own text, members in their order and numbers as written; personal
+values are redacted either way, and in --json so is any member the catalogue does not list.")]
 pub(crate) struct Args {
     /// The delivery body, or a whole captured HTTP request; `-` reads stdin
     #[arg(value_name = "FILE | -")]
@@ -34,7 +47,7 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args, output: Output) -> Result<ExitCode, CliError> {
     let input = request::read(&args.input)?;
-    match Report::of(&input.body, args.show_personal) {
+    match Report::of(&input.body, args.show_personal, &PayloadSchemas::default()) {
         Ok(report) => {
             output.text(&report.human);
             output.json(&report.json);
@@ -50,11 +63,40 @@ pub(crate) fn run(args: Args, output: Output) -> Result<ExitCode, CliError> {
 /// A delivery, rendered for people and for `--json`.
 pub(crate) struct Report {
     pub(crate) human: String,
-    pub(crate) json: Value,
+    pub(crate) json: ReportJson,
+}
+
+/// `inspect --json`'s object, its members in this order.
+#[derive(Serialize)]
+pub(crate) struct ReportJson {
+    parsed: bool,
+    event: String,
+    known: bool,
+    name: Option<Names>,
+    schema: Option<&'static str>,
+    timestamp: i64,
+    sent_utc: Option<String>,
+    sent_kst: Option<String>,
+    version: String,
+    is_test: Option<bool>,
+    /// How many values of `data` are redacted.
+    redacted: usize,
+    /// The delivery's `data` as written, redacted; `null` when it is not shown.
+    data: Option<Box<RawValue>>,
+}
+
+#[derive(Serialize)]
+struct Names {
+    ko: &'static str,
+    en: &'static str,
 }
 
 impl Report {
-    pub(crate) fn of(body: &[u8], show_personal: bool) -> Result<Self, ParseError> {
+    pub(crate) fn of(
+        body: &[u8],
+        show_personal: bool,
+        schemas: &PayloadSchemas,
+    ) -> Result<Self, ParseError> {
         let webhook = Webhook::from_slice(body)?;
         let sent_utc = webhook.sent_at();
         let kst = FixedOffset::east_opt(9 * 3600);
@@ -67,16 +109,21 @@ impl Report {
         // catalogue's field order, so that what shows is what a handler gets.
         let typed = serde_json::to_string(&webhook).ok().and_then(|text| Tree::parse(&text).ok());
         let mut data = typed.as_ref().and_then(|tree| tree.get("data")).cloned();
+        // The payload as StepPay wrote it, for --json. A body that parsed is UTF-8 JSON.
+        let raw = std::str::from_utf8(body).ok().and_then(|text| Tree::parse(text).ok());
+        let mut raw_data = raw.as_ref().and_then(|tree| tree.get("data")).cloned();
         let event_type = webhook.event_type();
-        let (redacted, hidden) = match (event_type, data.as_mut()) {
+        let shown = |data: Option<&mut Tree>| match (event_type, data) {
             (_, None) => (0, false),
             (Some(event_type), Some(data)) if !show_personal => {
-                (PayloadSchema::of(event_type).redact(data), false)
+                (schemas.of(event_type).redact(data), false)
             }
             (Some(_), Some(_)) => (0, false),
             // An event the catalogue does not know: which fields are personal is not known.
             (None, Some(_)) => (0, !show_personal),
         };
+        let (redacted, hidden) = shown(data.as_mut());
+        let (raw_redacted, _) = shown(raw_data.as_mut());
 
         let mut human = String::new();
         let mut line = |label: &str, value: String| {
@@ -128,24 +175,23 @@ impl Report {
             human.push_str(text);
             human.push('\n');
         }
-        let json_data = match (&data, hidden) {
-            (Some(data), false) => serde_json::from_str(&data.compact()).unwrap_or(Value::Null),
-            _ => Value::Null,
+        let json = ReportJson {
+            parsed: true,
+            event: webhook.event.as_str().to_owned(),
+            known: event_type.is_some(),
+            name: event_type.map(|t| Names { ko: t.name_ko(), en: t.name_en() }),
+            schema: event_type.map(EventType::schema),
+            timestamp: webhook.timestamp,
+            sent_utc: sent_utc.map(|t| t.to_rfc3339()),
+            sent_kst: sent_kst.map(|t: DateTime<FixedOffset>| t.to_rfc3339()),
+            version: webhook.version.clone(),
+            is_test: webhook.is_test,
+            redacted: raw_redacted,
+            // The tree's compact text is the JSON it was read from, whitespace aside.
+            data: raw_data
+                .filter(|_| !hidden)
+                .and_then(|data| RawValue::from_string(data.compact()).ok()),
         };
-        let json = json!({
-            "parsed": true,
-            "event": webhook.event.as_str(),
-            "known": event_type.is_some(),
-            "name": event_type.map(|t| json!({ "ko": t.name_ko(), "en": t.name_en() })),
-            "schema": event_type.map(|t| t.schema()),
-            "timestamp": webhook.timestamp,
-            "sent_utc": sent_utc.map(|t| t.to_rfc3339()),
-            "sent_kst": sent_kst.map(|t: DateTime<FixedOffset>| t.to_rfc3339()),
-            "version": webhook.version,
-            "is_test": webhook.is_test,
-            "redacted": redacted,
-            "data": json_data,
-        });
         Ok(Self { human: human.trim_end().to_owned(), json })
     }
 }

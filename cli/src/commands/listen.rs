@@ -10,6 +10,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use serde::Serialize;
 use serde_json::json;
 use steppay_webhooks::{testing, verify};
 
@@ -17,6 +18,7 @@ use super::inspect::{Report, parse_error};
 use crate::diagnose::{Diagnosis, diagnose};
 use crate::error::CliError;
 use crate::output::{Output, bold, verdict};
+use crate::schema::PayloadSchemas;
 use crate::secret::{self, Secret};
 
 #[derive(Debug, clap::Args)]
@@ -47,6 +49,17 @@ struct Listener {
     tolerance: Duration,
     show_personal: bool,
     output: Output,
+    /// Each event type's payload schema, read for its first delivery and kept.
+    schemas: PayloadSchemas,
+}
+
+/// A verified delivery's `--json` line: `delivery` is `inspect --json`'s object, whose `data`
+/// keeps the delivery's own text.
+#[derive(Serialize)]
+struct Received<'a, D: Serialize> {
+    path: &'a str,
+    verified: bool,
+    delivery: D,
 }
 
 pub(crate) fn run(args: Args, output: Output) -> Result<ExitCode, CliError> {
@@ -60,6 +73,7 @@ pub(crate) fn run(args: Args, output: Output) -> Result<ExitCode, CliError> {
         tolerance: Duration::from_secs(args.tolerance),
         show_personal: args.show_personal,
         output,
+        schemas: PayloadSchemas::default(),
     };
     runtime.block_on(serve(args.port, listener))
 }
@@ -125,14 +139,15 @@ async fn receive(
         return (StatusCode::UNAUTHORIZED, format!("{}\n", diagnosis.message()));
     }
     output.text(&format!("{} {}", verdict("✓", true), diagnosis.message()));
-    match Report::of(&body, listener.show_personal) {
+    match Report::of(&body, listener.show_personal, &listener.schemas) {
         Ok(report) => {
             output.text(&report.human);
-            output.json(&json!({ "path": path, "verified": true, "delivery": report.json }));
+            output.json(&Received { path: &path, verified: true, delivery: &report.json });
         }
         Err(error) => {
             output.text(&parse_error("the body", false, &error).to_string());
-            output.json(&json!({ "path": path, "verified": true, "delivery": { "parsed": false, "error": error.to_string() } }));
+            let delivery = json!({ "parsed": false, "error": error.to_string() });
+            output.json(&Received { path: &path, verified: true, delivery });
         }
     }
     output.flush();

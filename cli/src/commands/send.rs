@@ -105,10 +105,14 @@ struct Prepared {
 
 pub(crate) fn run(args: Args, output: Output) -> Result<ExitCode, CliError> {
     let timestamp = args.timestamp.unwrap_or_else(testing::now);
-    let deliveries = if args.all {
-        testing::examples().map(|example| example_body(&example, timestamp)).collect()
-    } else {
-        vec![prepare(&args, timestamp)?]
+    // clap requires an event type, --body or --all, and lets none of them come with another.
+    let deliveries = match args.target.as_deref() {
+        Some(target) if target != "-" => vec![prepare(&args, Source::Example(target), timestamp)?],
+        Some(dash) => vec![prepare(&args, Source::File(dash), timestamp)?],
+        None => match args.body.as_deref() {
+            Some(path) => vec![prepare(&args, Source::File(path), timestamp)?],
+            None => testing::examples().map(|example| example_body(&example, timestamp)).collect(),
+        },
     };
     let label = Label::from(args.label);
     if args.dry_run {
@@ -119,33 +123,24 @@ pub(crate) fn run(args: Args, output: Output) -> Result<ExitCode, CliError> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let secret = secret::read()?;
-    let agent = agent(Duration::from_secs(args.timeout));
-    if args.all {
-        return send_all(&agent, &args.to, &secret, &deliveries, timestamp, label, output);
+    let sender = Sender {
+        agent: agent(Duration::from_secs(args.timeout)),
+        url: &args.to,
+        secret: secret::read()?,
+        timestamp,
+        label,
+    };
+    match deliveries.as_slice() {
+        [delivery] if !args.all => sender.one(delivery, output),
+        all => sender.all(all, output),
     }
-    let Some(delivery) = deliveries.first() else { return Ok(ExitCode::SUCCESS) };
-    let answer = post(&agent, &args.to, &secret, delivery, timestamp, label)?;
-    output.json(&answer.json(&delivery.event, &args.to));
-    output.text(&format!(
-        "{} → {} {}",
-        bold(&delivery.event),
-        args.to,
-        dim(&format!(
-            "({} bytes, signed at {timestamp}, {}=)",
-            delivery.body.len(),
-            label.as_str()
-        ))
-    ));
-    output.text(&format!(
-        "{} in {}",
-        verdict(&answer.status_line(), answer.ok()),
-        milliseconds(answer.latency)
-    ));
-    if !answer.body.is_empty() {
-        output.text(&answer.text(4096));
-    }
-    Ok(if answer.ok() { ExitCode::SUCCESS } else { Code::Failed.into() })
+}
+
+/// What `send` was given to send: an event type's example, or a file (`-`: stdin).
+#[derive(Debug, Clone, Copy)]
+enum Source<'a> {
+    Example(&'a str),
+    File(&'a str),
 }
 
 /// The example's body with its envelope `timestamp` set to the signing time, as StepPay's is.
@@ -160,24 +155,16 @@ fn example_body(example: &testing::Example, timestamp: i64) -> Prepared {
 }
 
 /// The body to send: the example, the file or stdin, with the changes applied and checked.
-fn prepare(args: &Args, timestamp: i64) -> Result<Prepared, CliError> {
-    let (name, bytes, known) = match (&args.target, &args.body) {
-        (Some(target), _) if target != "-" => {
+fn prepare(args: &Args, source: Source<'_>, timestamp: i64) -> Result<Prepared, CliError> {
+    let (name, bytes, known) = match source {
+        Source::Example(target) => {
             let event_type = event_type(target)?;
             let prepared = example_body(&testing::example(event_type), timestamp);
             (format!("the example of {event_type}"), prepared.body, Some(event_type))
         }
-        (Some(_), _) => {
-            let (name, bytes) = request::read_bytes("-")?;
-            (name, bytes, None)
-        }
-        (None, Some(path)) => {
+        Source::File(path) => {
             let (name, bytes) = request::read_bytes(path)?;
             (name, bytes, None)
-        }
-        (None, None) => {
-            return Err(CliError::usage("nothing to send")
-                .help("name an event type, or give --body FILE, `-` or --all"));
         }
     };
     let event = peek_event(&bytes);
@@ -492,29 +479,6 @@ fn agent(timeout: Duration) -> ureq::Agent {
     ureq::Agent::new_with_config(config)
 }
 
-fn post(
-    agent: &ureq::Agent,
-    url: &str,
-    secret: &Secret,
-    delivery: &Prepared,
-    timestamp: i64,
-    label: Label,
-) -> Result<Answer, CliError> {
-    let header = sign_with_label(secret.as_bytes(), timestamp, &delivery.body, label);
-    let started = Instant::now();
-    let response = agent
-        .post(url)
-        .header("content-type", "application/json")
-        .header(verify::HEADER, &header)
-        .send(&delivery.body[..]);
-    let mut response = response.map_err(|error| connection_error(url, &error))?;
-    let body =
-        response.body_mut().with_config().limit(1024 * 1024).read_to_vec().unwrap_or_default();
-    let latency = started.elapsed();
-    let status = response.status();
-    Ok(Answer { status: status.as_u16(), reason: status.canonical_reason(), latency, body })
-}
-
 fn connection_error(url: &str, error: &ureq::Error) -> CliError {
     match error {
         ureq::Error::BadUri(_) | ureq::Error::Http(_) => {
@@ -527,41 +491,91 @@ fn connection_error(url: &str, error: &ureq::Error) -> CliError {
     }
 }
 
-fn send_all(
-    agent: &ureq::Agent,
-    url: &str,
-    secret: &Secret,
-    deliveries: &[Prepared],
+/// Where and how `send` posts: one agent, one endpoint, one secret, one signing time and label.
+struct Sender<'a> {
+    agent: ureq::Agent,
+    url: &'a str,
+    secret: Secret,
     timestamp: i64,
     label: Label,
-    output: Output,
-) -> Result<ExitCode, CliError> {
-    let width = deliveries.iter().map(|d| d.event.len()).max().unwrap_or(10).max(10);
-    output.text(&format!("sending {} deliveries to {url}", deliveries.len()));
-    output.text(&bold(&format!("{}  STATUS  TIME      ANSWER", pad("EVENT TYPE", width))));
-    let started = Instant::now();
-    let mut failed = 0;
-    for delivery in deliveries {
-        let answer = post(agent, url, secret, delivery, timestamp, label)?;
-        failed += usize::from(!answer.ok());
-        output.json(&answer.json(&delivery.event, url));
-        let first_line = answer.text(60);
-        let first_line = first_line.lines().next().unwrap_or_default();
+}
+
+impl Sender<'_> {
+    /// Sends one delivery and prints the answer.
+    fn one(&self, delivery: &Prepared, output: Output) -> Result<ExitCode, CliError> {
+        let answer = self.post(delivery)?;
+        output.json(&answer.json(&delivery.event, self.url));
         output.text(&format!(
-            "{}  {}  {}  {first_line}",
-            pad(&delivery.event, width),
-            verdict(&format!("{:<6}", answer.status), answer.ok()),
-            pad(&milliseconds(answer.latency), 8)
+            "{} → {} {}",
+            bold(&delivery.event),
+            self.url,
+            dim(&format!(
+                "({} bytes, signed at {}, {}=)",
+                delivery.body.len(),
+                self.timestamp,
+                self.label.as_str()
+            ))
         ));
+        output.text(&format!(
+            "{} in {}",
+            verdict(&answer.status_line(), answer.ok()),
+            milliseconds(answer.latency)
+        ));
+        if !answer.body.is_empty() {
+            output.text(&answer.text(4096));
+        }
+        Ok(if answer.ok() { ExitCode::SUCCESS } else { Code::Failed.into() })
     }
-    output.text(&format!(
-        "{} deliveries in {}: {} answered 2xx, {failed} did not",
-        deliveries.len(),
-        milliseconds(started.elapsed()),
-        deliveries.len() - failed
-    ));
-    output.flush();
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { Code::Failed.into() })
+
+    /// Signs one delivery and posts it.
+    fn post(&self, delivery: &Prepared) -> Result<Answer, CliError> {
+        let header =
+            sign_with_label(self.secret.as_bytes(), self.timestamp, &delivery.body, self.label);
+        let started = Instant::now();
+        let response = self
+            .agent
+            .post(self.url)
+            .header("content-type", "application/json")
+            .header(verify::HEADER, &header)
+            .send(&delivery.body[..]);
+        let mut response = response.map_err(|error| connection_error(self.url, &error))?;
+        let body =
+            response.body_mut().with_config().limit(1024 * 1024).read_to_vec().unwrap_or_default();
+        let latency = started.elapsed();
+        let status = response.status();
+        Ok(Answer { status: status.as_u16(), reason: status.canonical_reason(), latency, body })
+    }
+
+    /// Sends each delivery in turn and prints a table of the answers.
+    fn all(&self, deliveries: &[Prepared], output: Output) -> Result<ExitCode, CliError> {
+        let url = self.url;
+        let width = deliveries.iter().map(|d| d.event.len()).max().unwrap_or(10).max(10);
+        output.text(&format!("sending {} deliveries to {url}", deliveries.len()));
+        output.text(&bold(&format!("{}  STATUS  TIME      ANSWER", pad("EVENT TYPE", width))));
+        let started = Instant::now();
+        let mut failed = 0;
+        for delivery in deliveries {
+            let answer = self.post(delivery)?;
+            failed += usize::from(!answer.ok());
+            output.json(&answer.json(&delivery.event, url));
+            let first_line = answer.text(60);
+            let first_line = first_line.lines().next().unwrap_or_default();
+            output.text(&format!(
+                "{}  {}  {}  {first_line}",
+                pad(&delivery.event, width),
+                verdict(&format!("{:<6}", answer.status), answer.ok()),
+                pad(&milliseconds(answer.latency), 8)
+            ));
+        }
+        output.text(&format!(
+            "{} deliveries in {}: {} answered 2xx, {failed} did not",
+            deliveries.len(),
+            milliseconds(started.elapsed()),
+            deliveries.len() - failed
+        ));
+        output.flush();
+        Ok(if failed == 0 { ExitCode::SUCCESS } else { Code::Failed.into() })
+    }
 }
 
 fn milliseconds(duration: Duration) -> String {

@@ -12,7 +12,8 @@
 //!   keywords only), inline so that no tool has to resolve another file.
 //!
 //! Each message's payload is the delivery body, with `event` fixed to its event type and `data`
-//! referring to its schema; its example is `schema/examples/<event type>.json`, when there is one.
+//! referring to its schema (a reference with a description beside it is `anyOf: [{$ref}]`, as
+//! draft-07 ignores what stands beside a `$ref`); its example is `schema/examples/<event type>.json`, when there is one.
 //! Unlike the JSON Schemas, which list the documented enum values as a closed `enum`, the enums
 //! here are open: each documented value is a `const` branch of an `anyOf` with its description,
 //! and a last branch takes any other string. Personal data keeps `x-sensitive: true`, and a
@@ -23,8 +24,8 @@ mod yaml;
 use std::collections::BTreeMap;
 
 use self::yaml::{Map, Node};
-use super::json_schema::{ENVELOPE, JsonShape, LENIENT_TYPES, SENSITIVE, describe, shape};
-use super::{ASYNCAPI_DIR, Files, header, note_paragraphs};
+use super::json_schema::{ENVELOPE, JsonShape, LENIENT_TYPES, SENSITIVE, shape};
+use super::{ASYNCAPI_DIR, Files, describe, header, note_paragraphs};
 use crate::model::{Catalogue, EnumDef, EventDef, FieldDef, StructDef, TypeDef, TypeKind, TypeRef};
 use crate::source::SourceFile;
 
@@ -272,7 +273,7 @@ fn message(event: &EventDef, example: Option<&Node>) -> Map {
     );
     let mut details = Vec::new();
     if let Some(description) = &event.description {
-        details.push(format!("{} — {}.", description.ko, description.en));
+        details.push(format!("{}.", describe(description)));
     }
     details.extend(note_paragraphs(
         event.note.as_ref(),
@@ -309,7 +310,7 @@ fn envelope(event: &EventDef) -> Map {
     for member in &ENVELOPE {
         let property = match member.name {
             "event" => Map::new().with("type", "string").with("const", event.event_type.as_str()),
-            "data" => reference("schemas", &event.schema),
+            "data" => beside_ref(reference("schemas", &event.schema)),
             _ => Map::new().with("type", member.json_type),
         };
         properties.insert(member.name, property.with("description", member.description));
@@ -375,7 +376,7 @@ fn field_schema(field: &FieldDef) -> Map {
     } else {
         type_ref_schema(&field.ty)
     };
-    let schema = if field.nullable { nullable(schema) } else { schema };
+    let schema = if field.nullable { nullable(schema) } else { beside_ref(schema) };
     schema
         .with("description", describe(&field.description))
         .with_some(SENSITIVE, field.sensitive.then_some(true))
@@ -394,6 +395,18 @@ fn type_ref_schema(ty: &TypeRef) -> Map {
         }
         JsonShape::Named(name) => reference("schemas", name),
     }
+}
+
+/// `schema` ready for keywords beside it (a `description`, `x-sensitive`): a bare `$ref` goes
+/// into `anyOf: [{$ref}]`, because draft-07, which AsyncAPI schemas follow, ignores every
+/// keyword beside a `$ref`; any other schema as it is.
+///
+/// `anyOf` rather than the usual `allOf`: a one-branch `anyOf` validates the same, is the shape
+/// a nullable reference already has (`anyOf: [{$ref}, {type: "null"}]`), and Modelina reads it
+/// as the referenced model, where it merges an `allOf` into an anonymous copy (19 extra
+/// `AnonymousSchema_*` models, `data` typed by them, and the open enums' values lost).
+fn beside_ref(schema: Map) -> Map {
+    if schema.get("$ref").is_some() { Map::new().with("anyOf", vec![schema]) } else { schema }
 }
 
 /// `schema` that also takes `null`: `null` added to its `type`, or for a reference, either.

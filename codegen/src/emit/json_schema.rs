@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use schemars::{Schema, json_schema};
 use serde_json::{Map, Value, json};
 
-use super::{Files, SCHEMA_DIR, header};
-use crate::model::{Catalogue, Text, TypeDef, TypeKind, TypeRef};
+use super::{Files, SCHEMA_DIR, describe, header};
+use crate::model::{Catalogue, TypeDef, TypeKind, TypeRef};
 
 const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 
@@ -131,11 +131,6 @@ fn finish(schema: &mut Schema, title: &str, defs: Map<String, Value>) {
 
 fn definitions<'a>(types: impl Iterator<Item = &'a TypeDef>) -> Map<String, Value> {
     types.map(|t| (t.name.clone(), type_schema(t).to_value())).collect()
-}
-
-/// A description in both languages, as every generated schema writes it.
-pub(super) fn describe(text: &Text) -> String {
-    format!("{} — {}", text.ko, text.en)
 }
 
 fn type_schema(ty: &TypeDef) -> Schema {

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use super::{DOCS_DIR, Files, deviation_text, header};
+use super::{DOCS_DIR, Files, describe, deviation_text, header};
 use crate::model::{Catalogue, Deviation, EnumDef, StructDef, Text, TypeDef, TypeKind, TypeRef};
 
 /// Enum values listed inline in a field table before it defers to the enum's own table.
@@ -84,7 +84,7 @@ fn write_reference(catalogue: &Catalogue, out: &mut String) -> std::fmt::Result 
             }
             write!(out, "- `{}`:", event.event_type)?;
             if let Some(description) = &event.description {
-                write!(out, " {} — {}.", description.ko, description.en)?;
+                write!(out, " {}.", describe(description))?;
             }
             if let Some(note) = &event.note {
                 write!(out, " *Note:* {note}")?;
@@ -223,7 +223,7 @@ fn write_description(
     deviation: Option<&Deviation>,
     out: &mut String,
 ) -> std::fmt::Result {
-    writeln!(out, "{} — {}", text.ko, text.en)?;
+    writeln!(out, "{}", describe(text))?;
     writeln!(out)?;
     if let Some(note) = note {
         writeln!(out, "*Note:* {note}")?;

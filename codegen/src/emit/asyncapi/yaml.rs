@@ -13,7 +13,8 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 
-/// Widest line a flow sequence (`[string, "null"]`) may make; a longer one is written as a block.
+/// The widest line, in characters, that a flow sequence may make, its indentation and key
+/// included (`    type: [string, "null"]`); a longer one is written as a block.
 const FLOW_WIDTH: usize = 100;
 
 /// Words that some YAML reader takes for a boolean or null, compared without case.
@@ -132,7 +133,7 @@ fn write_value(out: &mut String, value: &Node, indent: usize) {
         }
         Node::Seq(items) if items.is_empty() => out.push_str(" []\n"),
         Node::Seq(items) => match flow(items) {
-            Some(line) if indent + line.len() <= FLOW_WIDTH => {
+            Some(line) if line_width(out) + 1 + line.chars().count() <= FLOW_WIDTH => {
                 out.push(' ');
                 out.push_str(&line);
                 out.push('\n');
@@ -192,6 +193,11 @@ fn flow(items: &[Node]) -> Option<String> {
         }
     }
     Some(format!("[{}]", parts.join(", ")))
+}
+
+/// How many characters the line being written has so far.
+fn line_width(out: &str) -> usize {
+    out.rsplit('\n').next().map_or(0, |line| line.chars().count())
 }
 
 fn push_indent(out: &mut String, indent: usize) {
@@ -411,6 +417,25 @@ mod tests {
             read_back(&text),
             serde_json::from_str::<serde_json::Value>(json).expect("JSON")
         );
+    }
+
+    #[test]
+    fn a_flow_sequence_keeps_its_whole_line_within_the_width_in_characters() {
+        let items = vec!["abcdefghij"; 4];
+        // `[abcdefghij, abcdefghij, abcdefghij, abcdefghij]` is 48 characters: with a key of 50
+        // and `: `, the line is exactly 100.
+        let fits = to_string(&Map::new().with("k".repeat(50), items.clone()));
+        assert_eq!(fits.lines().count(), 1, "{fits}");
+        assert_eq!(fits.trim_end().chars().count(), FLOW_WIDTH);
+        let too_wide = to_string(&Map::new().with("k".repeat(51), items.clone()));
+        assert_eq!(too_wide.lines().count(), 5, "{too_wide}");
+        // Nested: the indentation counts too.
+        let nested = to_string(&Map::new().with("n", Map::new().with("k".repeat(49), items)));
+        assert_eq!(nested.lines().count(), 6, "{nested}");
+        // Hangul is three bytes a character, one character wide: 53 characters, 113 bytes.
+        let korean = to_string(&Map::new().with("t", vec!["가나다"; 10]));
+        assert_eq!(korean.lines().count(), 1, "{korean}");
+        assert!(korean.len() > FLOW_WIDTH);
     }
 
     #[test]
