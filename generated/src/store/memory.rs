@@ -302,7 +302,8 @@ impl MemoryStore {
             };
             inner.index(key, &record);
             inner.records.insert(key.clone(), record);
-            return Ok(Claim::Acquired(Lease { key: key.clone(), attempt: 1, duration: lease }));
+            let lease = Lease::new(key.clone(), 1, lease).claim_on_disk(arrival.durable);
+            return Ok(Claim::Acquired(lease));
         };
         match record.state {
             State::Done => return Ok(Claim::Done),
@@ -328,7 +329,7 @@ impl MemoryStore {
                 record.attempts
             })
             .unwrap_or(1);
-        Ok(Claim::Acquired(Lease { key: key.clone(), attempt, duration: lease }))
+        Ok(Claim::Acquired(Lease::new(key.clone(), attempt, lease).claim_on_disk(arrival.durable)))
     }
 
     fn claim_due_now(&self, limit: usize, lease: Duration, max_attempts: u32) -> Vec<KeptDelivery> {
@@ -351,7 +352,7 @@ impl MemoryStore {
                 inner.update(&key, |record| {
                     record.start_run(now, lease);
                     KeptDelivery::new(
-                        Lease { key: key.clone(), attempt: record.attempts, duration: lease },
+                        Lease::new(key.clone(), record.attempts, lease).claim_on_disk(true),
                         record.event_type.clone(),
                         record.body.clone().unwrap_or_default(),
                     )

@@ -157,6 +157,7 @@ pub enum Claim {
 
 /// The right to run one delivery, until its duration runs out on the store's clock.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Lease {
     /// The delivery's key.
     pub key: DeliveryKey,
@@ -164,6 +165,26 @@ pub struct Lease {
     pub attempt: u32,
     /// How long the lease lasts from its last claim or renewal.
     pub duration: Duration,
+    /// Whether the claim that gave this lease is on disk (a durable [`Arrival`], or the
+    /// worker's claim). Its outcome then need not wait for the disk: a crash that loses the
+    /// outcome leaves the claim, body and all, for the worker to take over. PostgreSQL commits
+    /// such outcomes asynchronously; an outcome after a claim that is not on disk waits, since
+    /// its commit is what makes the claim durable.
+    pub claim_on_disk: bool,
+}
+
+impl Lease {
+    /// A lease on `key` for its claim number `attempt`, lasting `duration`, whose claim is not
+    /// known to be on disk.
+    pub fn new(key: DeliveryKey, attempt: u32, duration: Duration) -> Self {
+        Self { key, attempt, duration, claim_on_disk: false }
+    }
+
+    /// The same lease, its claim on disk (or not).
+    #[must_use]
+    pub fn claim_on_disk(self, on_disk: bool) -> Self {
+        Self { claim_on_disk: on_disk, ..self }
+    }
 }
 
 /// A kept delivery claimed by the worker ([`DeliveryStore::claim_due`]): the lease to run it
@@ -440,7 +461,7 @@ impl DeliveryStore for NoStore {
         arrival: &'a Arrival<'a>,
         lease: Duration,
     ) -> BoxFuture<'a, Result<Claim, StoreError>> {
-        ready(Ok(Claim::Acquired(Lease { key: arrival.key.clone(), attempt: 1, duration: lease })))
+        ready(Ok(Claim::Acquired(Lease::new(arrival.key.clone(), 1, lease))))
     }
     fn renew<'a>(&'a self, _: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {
         ready(Ok(()))
@@ -521,7 +542,7 @@ mod tests {
     fn kept_deliveries_and_arrivals_show_the_size_of_their_body_never_the_body() {
         let body = br#"{"data":{"customerName":"Hong Gildong"}}"#;
         let kept = KeptDelivery::new(
-            Lease { key: DeliveryKey::new("k"), attempt: 2, duration: Duration::from_secs(30) },
+            Lease::new(DeliveryKey::new("k"), 2, Duration::from_secs(30)),
             Some("payment.completed".into()),
             body.to_vec(),
         );

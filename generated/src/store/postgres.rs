@@ -187,7 +187,6 @@ impl PostgresStore {
             ("{table}", quoted.clone()),
             ("{state_check}", format!("\"{name}_state_check\"")),
             ("{index_state}", format!("\"{name}_state_updated\"")),
-            ("{index_due}", format!("\"{name}_due\"")),
             ("{index_received}", format!("\"{name}_received\"")),
             ("{summary}", fragment(sql::SUMMARY)),
             ("{filter}", fragment(sql::FILTER)),
@@ -438,8 +437,9 @@ impl PostgresStore {
                     }))
                 })
                 .await?;
-            let lease =
-                |attempts| Lease { key: key.clone(), attempt: attempt(attempts), duration: lease };
+            let lease = |attempts| {
+                Lease::new(key.clone(), attempt(attempts), lease).claim_on_disk(arrival.durable)
+            };
             match found {
                 Ok(attempts) => return Ok(Claim::Acquired(lease(attempts))),
                 Err(Some((state, left))) => match state.parse::<State>() {
@@ -499,12 +499,13 @@ impl PostgresStore {
         let key = lease.key.as_str();
         let attempt = i32::try_from(lease.attempt).unwrap_or(i32::MAX);
         let retry_secs = retry_in.map(seconds);
+        let wait = !lease.claim_on_disk;
         let row = self
             .bounded(async {
                 let client = self.pool.get().await?;
                 let statement = client.prepare_cached(&self.queries.fail).await?;
-                let params: [&(dyn ToSql + Sync); 4] =
-                    [&key, &attempt, &outcome.as_str(), &retry_secs];
+                let params: [&(dyn ToSql + Sync); 5] =
+                    [&key, &attempt, &outcome.as_str(), &retry_secs, &wait];
                 match client.query_opt(&statement, &params).await? {
                     Some(row) => {
                         Ok(Some((row.try_get::<_, String>(0)?, row.try_get::<_, bool>(1)?)))
@@ -538,11 +539,9 @@ impl PostgresStore {
             .await?;
         rows.iter()
             .map(|row| {
-                let lease = Lease {
-                    key: DeliveryKey::new(row.try_get::<_, String>(0)?),
-                    attempt: attempt(row.try_get(1)?),
-                    duration: lease,
-                };
+                let key = DeliveryKey::new(row.try_get::<_, String>(0)?);
+                // claim_due commits synchronously: the claim is on disk.
+                let lease = Lease::new(key, attempt(row.try_get(1)?), lease).claim_on_disk(true);
                 Ok(KeptDelivery::new(lease, row.try_get(2)?, row.try_get(3)?))
             })
             .collect::<Result<_, tokio_postgres::Error>>()
@@ -715,7 +714,8 @@ impl DeliveryStore for PostgresStore {
     fn complete<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             let keep = !self.keep_done_bodies.is_zero();
-            self.guarded_execute(lease, &self.queries.complete, &[&keep]).await
+            let wait = !lease.claim_on_disk;
+            self.guarded_execute(lease, &self.queries.complete, &[&keep, &wait]).await
         })
     }
 
@@ -733,9 +733,10 @@ impl DeliveryStore for PostgresStore {
         lease: &'a Lease,
         reason: &'a str,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(
-            async move { self.guarded_execute(lease, &self.queries.quarantine, &[&reason]).await },
-        )
+        Box::pin(async move {
+            let wait = !lease.claim_on_disk;
+            self.guarded_execute(lease, &self.queries.quarantine, &[&reason, &wait]).await
+        })
     }
 
     fn release<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {

@@ -410,7 +410,8 @@ impl SqliteStore {
         let key = arrival.key.clone();
         match found {
             Ok(attempts) => {
-                Ok(Claim::Acquired(Lease { key, attempt: attempt(attempts), duration: lease }))
+                let lease = Lease::new(key, attempt(attempts), lease);
+                Ok(Claim::Acquired(lease.claim_on_disk(arrival.durable)))
             }
             Err(Some((state, left_ms))) => match state.parse::<State>() {
                 Ok(State::Done) => Ok(Claim::Done),
@@ -471,11 +472,8 @@ impl SqliteStore {
         Ok(rows
             .into_iter()
             .map(|(key, attempts, event_type, body)| {
-                let lease = Lease {
-                    key: DeliveryKey::new(key),
-                    attempt: attempt(attempts),
-                    duration: lease,
-                };
+                let lease =
+                    Lease::new(DeliveryKey::new(key), attempt(attempts), lease).claim_on_disk(true);
                 KeptDelivery::new(lease, event_type, body)
             })
             .collect())

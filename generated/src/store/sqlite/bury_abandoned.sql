@@ -6,8 +6,7 @@ UPDATE steppay_deliveries
 SET state = 'dead', due_ms = NULL, last_outcome = 'abandoned',
     died_ms = coalesce(died_ms, CAST(unixepoch('subsec') * 1000 AS INTEGER)),
     updated_ms = CAST(unixepoch('subsec') * 1000 AS INTEGER)
-WHERE state IN ('pending', 'failed', 'processing') -- as the partial index reads it, so that
-  AND state = 'processing'                          -- SQLite uses that index
+WHERE state = 'processing'
   AND due_ms <= CAST(unixepoch('subsec') * 1000 AS INTEGER)
   AND attempts >= ?1
 RETURNING key, event_type, attempts, died_ms = updated_ms

@@ -2,6 +2,5 @@
 -- milliseconds; NULL when none is.
 SELECT CAST(unixepoch('subsec') * 1000 AS INTEGER) - min(due_ms)
 FROM steppay_deliveries
-WHERE state IN ('pending', 'failed', 'processing') -- as the partial index reads it, so that
-  AND state <> 'processing'                         -- SQLite uses that index
+WHERE state IN ('pending', 'failed')
   AND due_ms <= CAST(unixepoch('subsec') * 1000 AS INTEGER)
