@@ -155,8 +155,8 @@ pub mod testing;
 
 pub use crate::generated::{Event, EventType, Handler, dispatch, types};
 pub use crate::runtime::{
-    Delivery, HandlerError, LenientId, ParseError, ParseErrorKind, ParseEventTypeError,
-    UnknownEvent, Unreadable, UnreadableAction, Unrecognized, Webhook,
+    Delivery, HandlerError, LenientId, OperatorNote, ParseError, ParseErrorKind,
+    ParseEventTypeError, UnknownEvent, Unreadable, UnreadableAction, Unrecognized, Webhook,
 };
 
 /// The README's examples, compiled and run as doctests so that it stays true. They use the

@@ -10,12 +10,14 @@
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use steppay_webhooks::Webhook;
 use steppay_webhooks::key::{DeliveryKey, KeyStrategy};
-use steppay_webhooks::store::{Arrival, Claim, DeliveryStore, MemoryStore};
+use steppay_webhooks::store::{
+    Arrival, AttemptOutcome, AttemptRecord, Claim, DeliveryStore, MemoryStore, StartedBy,
+};
 use steppay_webhooks::verify::sign;
 use steppay_webhooks_reliability::{SECRET, delivery, now, verifier};
 
@@ -47,7 +49,16 @@ fn stages(c: &mut Criterion) {
             runtime.block_on(async {
                 let arrival = Arrival::new(&key, Some("payment.completed"), &body);
                 match store.claim(&arrival, Duration::from_secs(30)).await {
-                    Ok(Claim::Acquired(lease)) => store.complete(&lease).await.expect("complete"),
+                    Ok(Claim::Acquired(lease)) => {
+                        let run = AttemptRecord::new(
+                            lease.attempt,
+                            SystemTime::now(),
+                            Duration::from_millis(1),
+                            AttemptOutcome::Handled,
+                            StartedBy::Request,
+                        );
+                        store.complete(&lease, &run).await.expect("complete");
+                    }
                     other => panic!("a new key is acquired, got {other:?}"),
                 }
             })

@@ -76,6 +76,8 @@ pub enum Act {
     Block,
     /// Take this long, then succeed.
     Sleep(Duration),
+    /// Return an error that is an [`OperatorNote`](steppay_webhooks::OperatorNote) saying this.
+    FailNoted(&'static str),
 }
 
 /// How long the worker of the suite's receivers waits between polls: short, so that retries
@@ -237,6 +239,7 @@ impl Handler for Probe {
             Act::Panic => panic!("scripted panic"),
             Act::Block => self.inner.gate.acquire().await.expect("gate open").forget(),
             Act::Sleep(time) => tokio::time::sleep(time).await,
+            Act::FailNoted(note) => return Err(steppay_webhooks::OperatorNote::new(note).into()),
         }
         *self.inner.successes.lock().expect("lock").entry(id).or_default() += 1;
         Ok(())

@@ -12,7 +12,8 @@ use std::time::Duration;
 use steppay_webhooks::key::DeliveryKey;
 use steppay_webhooks::receive::Receiver;
 use steppay_webhooks::store::{
-    Arrival, Claim, DeliveryStore, Filter, PostgresStore, SqliteStore, State,
+    Arrival, AttemptOutcome, AttemptRecord, Claim, DeliveryStore, Filter, PostgresStore,
+    SqliteStore, StartedBy, State,
 };
 use steppay_webhooks_reliability::{
     Backend, ChildReceiver, Fixture, Probe, client, delivery, post, post_until_settled,
@@ -357,7 +358,16 @@ async fn check_upgraded(store: &Arc<dyn DeliveryStore>) {
     assert_eq!(lease.attempt, 3);
     let record = store.get(&key).await.expect("get").expect("kept");
     assert_eq!(record.body.as_deref(), Some(&resend[..]), "the resend brought the body");
-    store.complete(&lease).await.expect("complete");
+    let run = AttemptRecord::new(
+        lease.attempt,
+        std::time::SystemTime::now(),
+        Duration::from_millis(5),
+        AttemptOutcome::Handled,
+        StartedBy::Request,
+    );
+    store.complete(&lease, &run).await.expect("complete");
+    let history = store.get(&key).await.expect("get").expect("kept").attempts;
+    assert_eq!(history.iter().map(|a| a.attempt).collect::<Vec<_>>(), [3], "version 1 kept none");
     let fresh = DeliveryKey::new("v2:new");
     let claim = store.claim(&Arrival::new(&fresh, None, b"{}"), Duration::from_secs(30)).await;
     assert!(matches!(claim, Ok(Claim::Acquired(_))), "{claim:?}");

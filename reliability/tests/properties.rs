@@ -22,8 +22,8 @@ use proptest::prelude::*;
 use steppay_webhooks::key::DeliveryKey;
 use steppay_webhooks::receive::RetrySchedule;
 use steppay_webhooks::store::{
-    Arrival, AttemptOutcome, Claim, DeliveryStore, Failed, Filter, Lease, MemoryStore, State,
-    StoreError,
+    Arrival, AttemptOutcome, AttemptRecord, Claim, DeliveryStore, Failed, Filter, Lease,
+    MemoryStore, StartedBy, State, StoreError,
 };
 
 const LEASE: Duration = Duration::from_millis(100);
@@ -104,6 +104,11 @@ fn key(k: u8) -> DeliveryKey {
     DeliveryKey::new(format!("key-{k}"))
 }
 
+/// The history's record of a run under `lease` that ended in `outcome`.
+fn run(lease: &Lease, outcome: AttemptOutcome) -> AttemptRecord {
+    AttemptRecord::new(lease.attempt, UNIX_EPOCH, Duration::ZERO, outcome, StartedBy::Worker)
+}
+
 fn body(key: &DeliveryKey) -> Vec<u8> {
     format!("{{\"body of\":\"{key}\"}}").into_bytes()
 }
@@ -173,9 +178,13 @@ impl World {
             Step::Finish(i, ending) => {
                 let Some(lease) = self.take(*i) else { return Ok(()) };
                 let result = match ending {
-                    Ending::Success => self.store.complete(&lease).await.map(|()| None),
+                    Ending::Success => {
+                        let handled = run(&lease, AttemptOutcome::Handled);
+                        self.store.complete(&lease, &handled).await.map(|()| None)
+                    }
                     Ending::Quarantine => {
-                        self.store.quarantine(&lease, "test").await.map(|()| None)
+                        let unreadable = run(&lease, AttemptOutcome::Unreadable);
+                        self.store.quarantine(&lease, "test", &unreadable).await.map(|()| None)
                     }
                     Ending::Failure | Ending::Panic => {
                         let outcome = match ending {
@@ -183,7 +192,7 @@ impl World {
                             _ => AttemptOutcome::Failed,
                         };
                         let retry_in = self.schedule.delay_after(&lease.key, lease.attempt);
-                        self.store.fail(&lease, outcome, retry_in).await.map(Some)
+                        self.store.fail(&lease, &run(&lease, outcome), retry_in).await.map(Some)
                     }
                 };
                 match result {
@@ -269,6 +278,15 @@ impl World {
                     state
                 );
             }
+            let attempts: Vec<u32> = record.attempts.iter().map(|run| run.attempt).collect();
+            prop_assert!(
+                attempts.windows(2).all(|pair| pair[0] < pair[1])
+                    && attempts.last().is_none_or(|last| *last <= record.summary.attempts),
+                "{} has the history {:?} after {} attempts",
+                key,
+                attempts,
+                record.summary.attempts
+            );
             if state == State::Done {
                 prop_assert_eq!(self.successes.get(key).copied(), Some(1), "{} done", key);
             }
@@ -292,7 +310,8 @@ impl World {
             for kept in self.store.claim_due(100, LEASE, max).await.expect("claim due") {
                 self.start(kept.lease.clone())?;
                 self.running.clear();
-                self.store.complete(&kept.lease).await.expect("the only run completes");
+                let handled = run(&kept.lease, AttemptOutcome::Handled);
+                self.store.complete(&kept.lease, &handled).await.expect("the only run completes");
                 *self.successes.entry(kept.lease.key).or_default() += 1;
             }
         }

@@ -12,8 +12,8 @@ use std::time::Duration;
 use steppay_webhooks::UnreadableAction;
 use steppay_webhooks::key::{DeliveryKey, KeyStrategy};
 use steppay_webhooks::store::{
-    Arrival, AttemptOutcome, Claim, DeadLetter, DeliveryStore, Failed, Filter, Lease, Page, State,
-    StoreError,
+    Arrival, AttemptOutcome, AttemptRecord, Claim, DeadLetter, DeliveryStore, Failed, Filter,
+    Lease, Page, StartedBy, State, StoreError,
 };
 use steppay_webhooks_reliability::{
     Act, Backend, ChildReceiver, Fixture, Probe, client, delivery, next_version_delivery, post,
@@ -135,6 +135,20 @@ async fn a_delivery_that_always_fails_dies_once_and_keeps_its_body(backend: Back
     until_state(&fixture.store, &body, State::Dead).await;
     assert_eq!(probe.runs(), vec![(1016, 1), (1016, 2), (1016, 3)]);
     let dead = fixture.store.get(&key_of(&body)).await.expect("get").expect("kept");
+    let history: Vec<_> = dead
+        .attempts
+        .iter()
+        .map(|a| (a.attempt, a.outcome, a.started_by, a.note.clone()))
+        .collect();
+    assert_eq!(
+        history,
+        vec![
+            (1, AttemptOutcome::Failed, StartedBy::Request, None),
+            (2, AttemptOutcome::Failed, StartedBy::Worker, None),
+            (3, AttemptOutcome::Failed, StartedBy::Worker, None),
+        ],
+        "each run in the history, and no handler error text (it may quote the payload)"
+    );
     assert_eq!(dead.body.as_deref(), Some(body.as_slice()), "a dead delivery keeps its body");
     assert_eq!(dead.summary.due_at, None, "nothing is due: it waits for an operator");
     {
@@ -355,21 +369,21 @@ async fn cleanup_runs_concurrently_with_claims(backend: Backend) {
     let lease = Duration::from_secs(60);
     for i in 0..20 {
         let old = claim(store, &format!("cleanup:old:{i}"), lease).await;
-        store.complete(&old).await.expect("complete");
+        store.complete(&old, &run(&old, AttemptOutcome::Handled)).await.expect("complete");
     }
     // One in progress, one quarantined, one failed, one dead: cleanup keeps all four, and their
     // bodies, however old.
     let busy = claim(store, "cleanup:busy", lease).await;
     let kept = claim(store, "cleanup:kept", lease).await;
-    store.quarantine(&kept, "test").await.expect("quarantine");
+    store.quarantine(&kept, "test", &run(&kept, AttemptOutcome::Unreadable)).await.expect("kept");
     let failed = claim(store, "cleanup:failed", lease).await;
     let hour = Some(Duration::from_secs(3600));
     assert_eq!(
-        store.fail(&failed, AttemptOutcome::Failed, hour).await.expect("fail"),
+        store.fail(&failed, &run(&failed, AttemptOutcome::Failed), hour).await.expect("fail"),
         Failed::WillRetry
     );
     let dead = claim(store, "cleanup:dead", lease).await;
-    let died = store.fail(&dead, AttemptOutcome::Panicked, None).await.expect("fail");
+    let died = store.fail(&dead, &run(&dead, AttemptOutcome::Panicked), None).await.expect("fail");
     assert_eq!(died, Failed::Dead { first: true });
     tokio::time::sleep(retention + Duration::from_millis(200)).await;
     let cleaner = {
@@ -387,7 +401,7 @@ async fn cleanup_runs_concurrently_with_claims(backend: Backend) {
         let store = Arc::clone(store);
         async move {
             let lease = claim(&store, &format!("cleanup:new:{i}"), lease).await;
-            store.complete(&lease).await.expect("complete");
+            store.complete(&lease, &run(&lease, AttemptOutcome::Handled)).await.expect("complete");
         }
     }))
     .await;
@@ -416,7 +430,8 @@ async fn cleanup_runs_concurrently_with_claims(backend: Backend) {
         assert_eq!(record.summary.state, state, "{key}");
         assert_eq!(record.body.as_deref(), Some(body_of(key).as_slice()), "{key} keeps its body");
     }
-    store.complete(&busy).await.expect("the busy run still holds its lease");
+    let done = run(&busy, AttemptOutcome::Handled);
+    store.complete(&busy, &done).await.expect("the busy run still holds its lease");
 }
 
 /// A verified delivery the catalogue cannot read is kept, answered `200`, and not handled; a
@@ -547,23 +562,39 @@ async fn a_lost_lease_cannot_record(backend: Backend) {
     tokio::time::sleep(Duration::from_millis(1300)).await;
     let second = claim(store, "lease:lost", Duration::from_secs(60)).await;
     assert_eq!((first.attempt, second.attempt), (1, 2));
+    let lost = run(&first, AttemptOutcome::Handled);
     for result in [
         store.renew(&first).await,
-        store.complete(&first).await,
-        store.fail(&first, AttemptOutcome::Failed, None).await.map(|_| ()),
-        store.quarantine(&first, "x").await,
+        store.complete(&first, &lost).await,
+        store.fail(&first, &lost, None).await.map(|_| ()),
+        store.quarantine(&first, "x", &lost).await,
         store.release(&first).await,
     ] {
         assert!(matches!(result, Err(StoreError::LeaseLost { attempt: 1, .. })), "{result:?}");
     }
+    // The lost run enters the history as such, without touching the delivery.
+    let mut lost = lost;
+    lost.outcome = AttemptOutcome::LeaseLost;
+    store.record_attempt(&first.key, &lost).await.expect("history");
     store.renew(&second).await.expect("the newer run holds the lease");
-    store.complete(&second).await.expect("and records its outcome");
+    let handled = run(&second, AttemptOutcome::Handled).note(Some("the ledger was slow".into()));
+    store.complete(&second, &handled).await.expect("and records its outcome");
     assert_eq!(
         claim_result(store, "lease:lost", Duration::from_secs(1)).await.expect("claim"),
         Claim::Done
     );
     let record = store.get(&second.key).await.expect("get").expect("kept");
     assert_eq!(record.summary.last_outcome, Some(AttemptOutcome::Handled));
+    let history: Vec<_> =
+        record.attempts.iter().map(|a| (a.attempt, a.outcome, a.note.clone())).collect();
+    assert_eq!(
+        history,
+        vec![
+            (1, AttemptOutcome::LeaseLost, None),
+            (2, AttemptOutcome::Handled, Some("the ledger was slow".to_owned())),
+        ]
+    );
+    assert_eq!(record.attempts[1].duration, Duration::from_millis(1234), "kept to the millisecond");
 }
 
 /// Accept-first: the delivery is answered `200` before the handler runs, and handled after; a
@@ -791,6 +822,50 @@ async fn a_graceful_shutdown_finishes_or_gives_back_its_runs(backend: Backend) {
     assert_eq!(probe.successes(1021), 0, "the stopped run never finished");
 }
 
+/// What the history and the operator's questions record beyond the state: the note a handler
+/// marked safe to show, the subject a delivery is about, and the deliveries of each hour.
+async fn history_subjects_and_hours_are_recorded(backend: Backend) {
+    let fixture = Fixture::of(backend).await;
+    let probe = Probe::scripted([Act::FailNoted("the ledger database timed out")]);
+    let server = serve(fixture.receiver(&probe)).await;
+    let body = delivery(1024);
+    assert_eq!(post(&client(), server.address, &body).await.status, 500);
+    let record = fixture.store.get(&key_of(&body)).await.expect("get").expect("kept");
+    let run = &record.attempts[0];
+    assert_eq!((run.attempt, run.outcome), (1, AttemptOutcome::Failed));
+    assert_eq!(run.note.as_deref(), Some("the ledger database timed out"));
+    assert!(run.duration < Duration::from_secs(5), "{run:?}");
+    // A subject recorded at claim time finds its deliveries, newest first.
+    let store = &fixture.store;
+    for (key, subject) in [("s:1", "payment:42"), ("s:2", "payment:43"), ("s:3", "payment:42")] {
+        let key = DeliveryKey::new(key);
+        let body = body_of(key.as_str());
+        let arrival = Arrival::new(&key, Some("payment.completed"), &body).subject(Some(subject));
+        let claimed = store.claim(&arrival, Duration::from_secs(60)).await;
+        assert!(matches!(claimed, Ok(Claim::Acquired(_))), "{claimed:?}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let about_42 = Filter::new().subject("payment:42");
+    let listed = store.list(&about_42, &Page::first(10)).await.expect("list");
+    let keys: Vec<&str> = listed.iter().map(|s| s.key.as_str()).collect();
+    assert_eq!(keys, ["s:3", "s:1"]);
+    assert!(listed.iter().all(|s| s.subject.as_deref() == Some("payment:42")));
+    assert_eq!(store.count(&about_42.state(State::Processing)).await.expect("count"), 2);
+    // This hour holds them all: one failed, three processing.
+    let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    let hours = store.per_hour(hour_ago).await.expect("per hour");
+    let total: u64 = hours.iter().map(|h| h.count).sum();
+    assert_eq!(total, 4, "{hours:?}");
+    let count_of = |state| hours.iter().filter(|h| h.state == state).map(|h| h.count).sum::<u64>();
+    assert_eq!((count_of(State::Failed), count_of(State::Processing)), (1, 3), "{hours:?}");
+    assert!(hours.iter().all(|h| {
+        let secs = h.hour.duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs();
+        secs % 3600 == 0
+    }));
+    let future = std::time::SystemTime::now() + Duration::from_secs(3600);
+    assert!(store.per_hour(future).await.expect("per hour").is_empty());
+}
+
 /// Claims `key` (with a body of its own) and expects to get it.
 async fn claim(store: &Arc<dyn DeliveryStore>, key: &str, lease: Duration) -> Lease {
     match claim_result(store, key, lease).await {
@@ -807,6 +882,18 @@ async fn claim_result(
     let body = body_of(key);
     let key = DeliveryKey::new(key);
     store.claim(&Arrival::new(&key, None, &body), lease).await
+}
+
+/// The history's record of a run under `lease` that ended in `outcome` (it took 1.234 s).
+fn run(lease: &Lease, outcome: AttemptOutcome) -> AttemptRecord {
+    let started = std::time::SystemTime::now();
+    AttemptRecord::new(
+        lease.attempt,
+        started,
+        Duration::from_millis(1234),
+        outcome,
+        StartedBy::Worker,
+    )
 }
 
 /// The body a store-level test keeps under `key`.
@@ -884,4 +971,5 @@ suite!(
     operators_list_retry_and_discard_by_filter,
     done_bodies_are_kept_when_asked_and_replayed,
     a_graceful_shutdown_finishes_or_gives_back_its_runs,
+    history_subjects_and_hours_are_recorded,
 );

@@ -61,8 +61,8 @@ mod record {
     use std::time::Duration;
 
     use super::super::Outcome;
-    use super::super::run::Trigger;
     use super::{DEAD, DELIVERIES, HANDLER_DURATION, INBOX_DELIVERIES, INBOX_OLDEST_DUE_AGE, RUNS};
+    use crate::store::StartedBy;
     use crate::store::{State, StateCounts};
 
     /// Describes each metric once, with its unit, for exporters that show descriptions.
@@ -104,7 +104,12 @@ mod record {
         metrics::counter!(DELIVERIES, "outcome" => outcome.name(), "event" => event).increment(1);
     }
 
-    pub(in super::super) fn run(outcome: &Outcome, trigger: Trigger, event: &str, took: Duration) {
+    pub(in super::super) fn run(
+        outcome: &Outcome,
+        trigger: StartedBy,
+        event: &str,
+        took: Duration,
+    ) {
         describe();
         let event = known(event);
         let labels = [("outcome", outcome.name()), ("trigger", trigger.as_str()), ("event", event)];
@@ -141,11 +146,11 @@ mod record {
     use std::time::Duration;
 
     use super::super::Outcome;
-    use super::super::run::Trigger;
+    use crate::store::StartedBy;
     use crate::store::StateCounts;
 
     pub(in super::super) fn delivery(_: &Outcome, _: &'static str) {}
-    pub(in super::super) fn run(_: &Outcome, _: Trigger, _: &str, _: Duration) {}
+    pub(in super::super) fn run(_: &Outcome, _: StartedBy, _: &str, _: Duration) {}
     pub(in super::super) fn died() {}
     pub(in super::super) fn inbox(_: &StateCounts) {}
 }

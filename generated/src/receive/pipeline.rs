@@ -8,9 +8,8 @@ use bytes::Bytes;
 use tracing::Instrument as _;
 use tracing::field::Empty;
 
-use super::run::Trigger;
 use super::{Mode, Outcome, Receiver, metrics};
-use crate::store::{Arrival, Claim, Filter, StoreError};
+use crate::store::{Arrival, Claim, Filter, StartedBy, StoreError};
 use crate::verify::VerifyError;
 use crate::{Handler, Webhook};
 
@@ -99,8 +98,8 @@ impl<H: Handler + Send + Sync + 'static> Receiver<H> {
         };
         span.record("attempt", lease.attempt);
         if !accept_first {
-            span.record("trigger", Trigger::Request.as_str());
-            return (self.run(lease, &body, parsed, Trigger::Request).await, event);
+            span.record("trigger", StartedBy::Request.as_str());
+            return (self.run(lease, &body, parsed, StartedBy::Request).await, event);
         }
         // Accept-first: the claim is on disk; answer now, and run on a task of its own (in the
         // worker's places, its lease renewed while it waits for one).
@@ -110,12 +109,12 @@ impl<H: Handler + Send + Sync + 'static> Receiver<H> {
             event = event_type.unwrap_or("?"),
             key = lease.key.as_str(),
             attempt = lease.attempt,
-            trigger = Trigger::Accepted.as_str(),
+            trigger = StartedBy::Accepted.as_str(),
         );
         tokio::spawn(
             async move {
                 let started = Instant::now();
-                let outcome = this.run(lease, &body, parsed, Trigger::Accepted).await;
+                let outcome = this.run(lease, &body, parsed, StartedBy::Accepted).await;
                 log(&outcome, started);
             }
             .instrument(run_span),

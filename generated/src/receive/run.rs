@@ -2,41 +2,43 @@
 //! then the transition its result calls for. Both entries of the pipeline, the request and the
 //! worker, end here.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use super::unwind::{CatchUnwind, Panicked};
 use super::worker::Phase;
 use super::{Outcome, Receiver, metrics};
-use crate::store::{AttemptOutcome, DeadLetter, Failed, Lease, StoreError};
-use crate::{Delivery, Handler, ParseError, Unreadable, UnreadableAction, Webhook, dispatch};
-
-/// Who started a run: for logs and metrics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Trigger {
-    /// A request, answered after the run (inline).
-    Request,
-    /// A request already answered `200` (accept-first).
-    Accepted,
-    /// The worker: the delivery was due.
-    Worker,
-}
-
-impl Trigger {
-    pub(super) fn as_str(self) -> &'static str {
-        match self {
-            Self::Request => "request",
-            Self::Accepted => "accepted",
-            Self::Worker => "worker",
-        }
-    }
-}
+use crate::store::{
+    AttemptOutcome, AttemptRecord, DeadLetter, Failed, Lease, StartedBy, StoreError,
+};
+use crate::{
+    Delivery, Handler, OperatorNote, ParseError, Unreadable, UnreadableAction, Webhook, dispatch,
+};
 
 /// How waiting for a run ended.
 enum RunEnd<T> {
-    /// It finished (or panicked).
-    Ran(Result<T, Panicked>),
+    /// It finished (or panicked); it started then.
+    Ran(Result<T, Panicked>, Started),
     /// A shutdown stopped it, and its lease was given back.
     Stopped,
+}
+
+/// When a run's handler started: on the wall clock for the history, and on the monotonic one
+/// for its duration.
+#[derive(Clone, Copy)]
+struct Started {
+    at: SystemTime,
+    instant: Instant,
+}
+
+impl Started {
+    fn now() -> Self {
+        Self { at: SystemTime::now(), instant: Instant::now() }
+    }
+
+    /// The history's record of this run, ended in `outcome`.
+    fn record(self, lease: &Lease, outcome: AttemptOutcome, by: StartedBy) -> AttemptRecord {
+        AttemptRecord::new(lease.attempt, self.at, self.instant.elapsed(), outcome, by)
+    }
 }
 
 impl<H: Handler + Send + Sync + 'static> Receiver<H> {
@@ -47,42 +49,48 @@ impl<H: Handler + Send + Sync + 'static> Receiver<H> {
         lease: Lease,
         body: &[u8],
         parsed: Result<Webhook, ParseError>,
-        trigger: Trigger,
+        by: StartedBy,
     ) -> Outcome {
         let _running = self.shared.enter();
         match parsed {
-            Ok(webhook) => self.handle(&webhook, lease, trigger).await,
-            Err(error) => self.unreadable(body, &error, lease, trigger).await,
+            Ok(webhook) => self.handle(&webhook, lease, by).await,
+            Err(error) => self.unreadable(body, &error, lease, by).await,
         }
     }
 
     /// Runs the handler (catching a panic), renewing the lease until it ends, and records the
-    /// result.
-    async fn handle(&self, webhook: &Webhook, lease: Lease, trigger: Trigger) -> Outcome {
+    /// result and the run's history.
+    async fn handle(&self, webhook: &Webhook, lease: Lease, by: StartedBy) -> Outcome {
         let event_type = webhook.event.as_str();
         let delivery = Delivery::new(webhook).with_key(&lease.key, lease.attempt);
-        let started = Instant::now();
-        let ended = self.renewing(&lease, trigger, dispatch(&*self.handler, delivery)).await;
-        let outcome = match ended {
-            RunEnd::Ran(Ok(Ok(()))) => match self.store.complete(&lease).await {
-                Ok(()) => Outcome::Handled,
-                Err(error) => not_recorded(&error),
-            },
-            // The handler's error stays unlogged: it may quote the payload. Handlers log their
-            // own errors, knowing what is safe to.
-            RunEnd::Ran(Ok(Err(_))) => {
-                self.failed(&lease, AttemptOutcome::Failed, Some(event_type)).await;
-                Outcome::HandlerFailed
-            }
-            RunEnd::Ran(Err(Panicked)) => {
-                // The panic's message is not logged: it may quote the payload.
-                tracing::error!("the webhook handler panicked");
-                self.failed(&lease, AttemptOutcome::Panicked, Some(event_type)).await;
-                Outcome::HandlerPanicked
-            }
-            RunEnd::Stopped => Outcome::ShuttingDown,
-        };
-        metrics::run(&outcome, trigger, event_type, started.elapsed());
+        let (outcome, took) =
+            match self.renewing(&lease, by, dispatch(&*self.handler, delivery)).await {
+                RunEnd::Ran(Ok(Ok(())), started) => {
+                    let record = started.record(&lease, AttemptOutcome::Handled, by);
+                    let took = record.duration;
+                    (self.complete(&lease, &record).await, took)
+                }
+                // The handler's error stays unlogged and unrecorded: it may quote the payload.
+                // Handlers log their own errors, knowing what is safe to, and may return an
+                // `OperatorNote` for the history.
+                RunEnd::Ran(Ok(Err(error)), started) => {
+                    let note = OperatorNote::of(&*error).map(|note| note.message().to_owned());
+                    let record = started.record(&lease, AttemptOutcome::Failed, by).note(note);
+                    let took = record.duration;
+                    self.failed(&lease, &record, Some(event_type)).await;
+                    (Outcome::HandlerFailed, took)
+                }
+                RunEnd::Ran(Err(Panicked), started) => {
+                    // The panic's message is not logged: it may quote the payload.
+                    tracing::error!("the webhook handler panicked");
+                    let record = started.record(&lease, AttemptOutcome::Panicked, by);
+                    let took = record.duration;
+                    self.failed(&lease, &record, Some(event_type)).await;
+                    (Outcome::HandlerPanicked, took)
+                }
+                RunEnd::Stopped => (Outcome::ShuttingDown, Duration::ZERO),
+            };
+        metrics::run(&outcome, by, event_type, took);
         outcome
     }
 
@@ -93,40 +101,51 @@ impl<H: Handler + Send + Sync + 'static> Receiver<H> {
         body: &[u8],
         error: &ParseError,
         lease: Lease,
-        trigger: Trigger,
+        by: StartedBy,
     ) -> Outcome {
         tracing::warn!(%error, "the body cannot be read by this version of the catalogue");
         let event_type = error.event_type();
         let delivery = Unreadable::new(body, error).with_key(&lease.key, lease.attempt);
-        let action = match self.renewing(&lease, trigger, self.handler.unreadable(&delivery)).await
-        {
-            RunEnd::Ran(Ok(action)) => action,
-            RunEnd::Ran(Err(Panicked)) => {
-                tracing::error!("the webhook handler's unreadable hook panicked");
-                self.failed(&lease, AttemptOutcome::Panicked, event_type).await;
-                return Outcome::HandlerPanicked;
-            }
-            RunEnd::Stopped => return Outcome::ShuttingDown,
-        };
+        let (action, started) =
+            match self.renewing(&lease, by, self.handler.unreadable(&delivery)).await {
+                RunEnd::Ran(Ok(action), started) => (action, started),
+                RunEnd::Ran(Err(Panicked), started) => {
+                    tracing::error!("the webhook handler's unreadable hook panicked");
+                    let record = started.record(&lease, AttemptOutcome::Panicked, by);
+                    self.failed(&lease, &record, event_type).await;
+                    return Outcome::HandlerPanicked;
+                }
+                RunEnd::Stopped => return Outcome::ShuttingDown,
+            };
         match action {
             UnreadableAction::Quarantine => {
-                match self.store.quarantine(&lease, &error.to_string()).await {
+                let record = started.record(&lease, AttemptOutcome::Unreadable, by);
+                match self.store.quarantine(&lease, &error.to_string(), &record).await {
                     Ok(()) => Outcome::Quarantined,
                     Err(StoreError::NoStore) => {
-                        self.failed(&lease, AttemptOutcome::Unreadable, event_type).await;
+                        self.failed(&lease, &record, event_type).await;
                         Outcome::Unreadable
                     }
-                    Err(error) => not_recorded(&error),
+                    Err(error) => self.not_recorded(&lease, &record, &error).await,
                 }
             }
             UnreadableAction::Retry => {
-                self.failed(&lease, AttemptOutcome::Unreadable, event_type).await;
+                let record = started.record(&lease, AttemptOutcome::Unreadable, by);
+                self.failed(&lease, &record, event_type).await;
                 Outcome::Unreadable
             }
-            UnreadableAction::Handled => match self.store.complete(&lease).await {
-                Ok(()) => Outcome::Handled,
-                Err(error) => not_recorded(&error),
-            },
+            UnreadableAction::Handled => {
+                let record = started.record(&lease, AttemptOutcome::Handled, by);
+                self.complete(&lease, &record).await
+            }
+        }
+    }
+
+    /// Records a run as done.
+    async fn complete(&self, lease: &Lease, record: &AttemptRecord) -> Outcome {
+        match self.store.complete(lease, record).await {
+            Ok(()) => Outcome::Handled,
+            Err(error) => self.not_recorded(lease, record, &error).await,
         }
     }
 
@@ -137,17 +156,18 @@ impl<H: Handler + Send + Sync + 'static> Receiver<H> {
     async fn renewing<T>(
         &self,
         lease: &Lease,
-        trigger: Trigger,
+        by: StartedBy,
         run: impl Future<Output = T>,
     ) -> RunEnd<T> {
         // Boxed, so that a stopped run is dropped (its guards released) before its lease is
         // given back.
         let mut run = Box::pin(async {
-            let _place = match trigger {
-                Trigger::Request => None,
-                Trigger::Accepted | Trigger::Worker => self.shared.place().await,
+            let _place = match by {
+                StartedBy::Accepted | StartedBy::Worker => self.shared.place().await,
+                _ => None,
             };
-            CatchUnwind::new(run).await
+            let started = Started::now();
+            (CatchUnwind::new(run).await, started)
         });
         let period = (lease.duration / 3).max(Duration::from_millis(100));
         let mut renewals = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
@@ -158,7 +178,7 @@ impl<H: Handler + Send + Sync + 'static> Receiver<H> {
             tokio::select! {
                 // The run first: a handler that finishes on its first poll never arms the timer.
                 biased;
-                result = &mut run => return RunEnd::Ran(result),
+                (result, started) = &mut run => return RunEnd::Ran(result, started),
                 _ = renewals.tick(), if renewing => match self.store.renew(lease).await {
                     Ok(()) => {}
                     Err(error @ StoreError::LeaseLost { .. }) => {
@@ -185,18 +205,42 @@ impl<H: Handler + Send + Sync + 'static> Receiver<H> {
 
     /// Records a failed run: due again on the schedule, or dead when it has run out (and then
     /// the dead-letter hook is told, the first time).
-    async fn failed(&self, lease: &Lease, outcome: AttemptOutcome, event_type: Option<&str>) {
+    async fn failed(&self, lease: &Lease, record: &AttemptRecord, event_type: Option<&str>) {
         let retry_in = self.schedule.delay_after(&lease.key, lease.attempt);
-        match self.store.fail(lease, outcome, retry_in).await {
+        match self.store.fail(lease, record, retry_in).await {
             Ok(Failed::Dead { first: true }) => self.report_dead(&DeadLetter {
                 key: lease.key.clone(),
                 event_type: event_type.map(str::to_owned),
                 attempts: lease.attempt,
-                last_outcome: outcome,
+                last_outcome: record.outcome,
             }),
             Ok(Failed::Dead { first: false } | Failed::WillRetry) => {}
-            // The lease expires anyway, and the worker (or a resend) takes the delivery then.
-            Err(error) => tracing::warn!(%error, "could not record the failure"),
+            Err(error) => {
+                // The lease expires anyway, and the worker (or a resend) takes the delivery then.
+                let _ = self.not_recorded(lease, record, &error).await;
+            }
+        }
+    }
+
+    /// The run's result could not be recorded: its lease expires, and the worker (or a resend)
+    /// finds out what became of it. A run that lost its lease still enters the history, as such.
+    async fn not_recorded(
+        &self,
+        lease: &Lease,
+        record: &AttemptRecord,
+        error: &StoreError,
+    ) -> Outcome {
+        tracing::warn!(%error, "could not record the result");
+        match error {
+            StoreError::LeaseLost { .. } => {
+                let mut lost = record.clone();
+                lost.outcome = AttemptOutcome::LeaseLost;
+                if let Err(error) = self.store.record_attempt(&lease.key, &lost).await {
+                    tracing::warn!(%error, "could not record the lost run in the history");
+                }
+                Outcome::LeaseLost
+            }
+            _ => Outcome::StoreUnavailable,
         }
     }
 
@@ -217,15 +261,5 @@ impl<H: Handler + Send + Sync + 'static> Receiver<H> {
                 tracing::error!("the dead-letter hook panicked");
             }
         }
-    }
-}
-
-/// The run's result could not be recorded: its lease expires, and the worker (or a resend)
-/// finds out what became of it.
-fn not_recorded(error: &StoreError) -> Outcome {
-    tracing::warn!(%error, "could not record the result");
-    match error {
-        StoreError::LeaseLost { .. } => Outcome::LeaseLost,
-        _ => Outcome::StoreUnavailable,
     }
 }

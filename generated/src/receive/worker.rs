@@ -10,9 +10,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 use tracing::Instrument as _;
 
-use super::run::Trigger;
 use super::{Outcome, Receiver, metrics};
-use crate::store::{KeptDelivery, StateCounts, StoreError};
+use crate::store::{KeptDelivery, StartedBy, StateCounts, StoreError};
 use crate::{Handler, Webhook};
 
 /// How long a shutdown waits, after its grace, for the runs it stopped to give their leases
@@ -340,13 +339,13 @@ impl<H: Handler + Send + Sync + 'static> Receiver<H> {
             event = event_type.as_deref().unwrap_or("?"),
             key = lease.key.as_str(),
             attempt = lease.attempt,
-            trigger = Trigger::Worker.as_str(),
+            trigger = StartedBy::Worker.as_str(),
         );
         async {
             let started = Instant::now();
             let parsed = Webhook::from_slice(&body)
                 .and_then(|webhook| webhook.check_version(&self.versions).map(|()| webhook));
-            let outcome = self.run(lease, &body, parsed, Trigger::Worker).await;
+            let outcome = self.run(lease, &body, parsed, StartedBy::Worker).await;
             super::pipeline::log(&outcome, started);
             outcome
         }

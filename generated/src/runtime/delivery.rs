@@ -126,3 +126,77 @@ pub enum UnreadableAction {
     /// and remember the key as done.
     Handled,
 }
+
+/// 운영자 메모 — An error a handler returns whose message is safe to show an operator: the
+/// receiver records it with the attempt (in the store's history, on the operator page and in
+/// the CLI's `deliveries show`), where any other error of a handler is recorded only as
+/// "failed", since its text may quote personal data.
+///
+/// Write a message that names no payload value: what went wrong and where, e.g.
+/// `"the ledger database timed out"`. At most [`OperatorNote::MAX_LEN`] bytes are kept.
+///
+/// ```
+/// use steppay_webhooks::{HandlerError, OperatorNote};
+///
+/// fn charge() -> Result<(), HandlerError> {
+///     Err(OperatorNote::new("the ledger database timed out").into())
+/// }
+/// # assert!(charge().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperatorNote(String);
+
+impl OperatorNote {
+    /// The longest note kept, in bytes; a longer one is cut at a character boundary.
+    pub const MAX_LEN: usize = 500;
+
+    /// A note saying `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        let mut message = message.into();
+        if message.len() > Self::MAX_LEN {
+            let mut end = Self::MAX_LEN;
+            while !message.is_char_boundary(end) {
+                end -= 1;
+            }
+            message.truncate(end);
+        }
+        Self(message)
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.0
+    }
+
+    /// The note in a handler's error, if the error is one.
+    pub fn of<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a Self> {
+        error.downcast_ref::<Self>()
+    }
+}
+
+impl fmt::Display for OperatorNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for OperatorNote {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_note_is_found_in_a_handler_error_and_cut_to_its_limit() {
+        let error: super::super::HandlerError = OperatorNote::new("the ledger timed out").into();
+        assert_eq!(
+            OperatorNote::of(&*error).map(OperatorNote::message),
+            Some("the ledger timed out")
+        );
+        let other: super::super::HandlerError = "customer Hong Gildong has no card".into();
+        assert_eq!(OperatorNote::of(&*other), None);
+        let long = OperatorNote::new("가".repeat(400)); // 3 bytes each
+        assert!(long.message().len() <= OperatorNote::MAX_LEN);
+        assert_eq!(long.message().len() % 3, 0, "cut at a character boundary");
+    }
+}

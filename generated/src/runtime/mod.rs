@@ -16,7 +16,7 @@ mod open_enum;
 mod unknown;
 mod webhook;
 
-pub use self::delivery::{Delivery, Unreadable, UnreadableAction};
+pub use self::delivery::{Delivery, OperatorNote, Unreadable, UnreadableAction};
 pub use self::lenient_id::LenientId;
 pub use self::open_enum::Unrecognized;
 #[cfg_attr(not(feature = "default"), allow(unused_imports))]

@@ -51,6 +51,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::{Duration, SystemTime};
 
 use crate::key::DeliveryKey;
 
@@ -160,6 +161,9 @@ pub enum AttemptOutcome {
     Unreadable,
     /// The run's lease expired without an outcome: its instance died, or it outlived its lease.
     Abandoned,
+    /// The run ended, but its lease had been taken over by a later attempt, so its outcome
+    /// (whatever the handler did) was not recorded on the delivery.
+    LeaseLost,
 }
 
 impl AttemptOutcome {
@@ -172,20 +176,103 @@ impl AttemptOutcome {
             Self::Panicked => "panicked",
             Self::Unreadable => "unreadable",
             Self::Abandoned => "abandoned",
+            Self::LeaseLost => "lease_lost",
         }
     }
 
     /// The outcome named `name`, as [`AttemptOutcome::as_str`] writes it.
     pub fn from_name(name: &str) -> Option<Self> {
-        [Self::Handled, Self::Failed, Self::Panicked, Self::Unreadable, Self::Abandoned]
-            .into_iter()
-            .find(|outcome| outcome.as_str() == name)
+        [
+            Self::Handled,
+            Self::Failed,
+            Self::Panicked,
+            Self::Unreadable,
+            Self::Abandoned,
+            Self::LeaseLost,
+        ]
+        .into_iter()
+        .find(|outcome| outcome.as_str() == name)
     }
 }
 
 impl fmt::Display for AttemptOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// What started a run of the handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum StartedBy {
+    /// A request, answered after the run (inline).
+    Request,
+    /// A request already answered `200` (accept-first).
+    Accepted,
+    /// The worker: the delivery was due (a retry, a run taken over, an operator's retry).
+    Worker,
+}
+
+impl StartedBy {
+    /// Its name as stored and shown: `request`, `accepted`, `worker`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Request => "request",
+            Self::Accepted => "accepted",
+            Self::Worker => "worker",
+        }
+    }
+
+    /// The value named `name`, as [`StartedBy::as_str`] writes it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Request, Self::Accepted, Self::Worker].into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+impl fmt::Display for StartedBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// 시도 기록 — One run of the handler for a delivery, as the store keeps it for the operator
+/// view: when it started, how long it took, how it ended and what started it. Times are the
+/// receiving instance's. It holds no error text unless the handler returned an
+/// [`OperatorNote`](crate::OperatorNote), whose message the handler marked as safe to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AttemptRecord {
+    /// Which attempt of the delivery it was, from 1.
+    pub attempt: u32,
+    /// When the run started.
+    pub started_at: SystemTime,
+    /// How long it ran (to the millisecond, as stored).
+    pub duration: Duration,
+    /// How it ended.
+    pub outcome: AttemptOutcome,
+    /// What started it.
+    pub started_by: StartedBy,
+    /// The handler's note, when it returned an [`OperatorNote`](crate::OperatorNote).
+    pub note: Option<String>,
+}
+
+impl AttemptRecord {
+    /// The record of run `attempt`, started at `started_at` by `started_by`, that took
+    /// `duration` and ended in `outcome`, with no note.
+    pub fn new(
+        attempt: u32,
+        started_at: SystemTime,
+        duration: Duration,
+        outcome: AttemptOutcome,
+        started_by: StartedBy,
+    ) -> Self {
+        Self { attempt, started_at, duration, outcome, started_by, note: None }
+    }
+
+    /// The same record, with the handler's note.
+    #[must_use]
+    pub fn note(self, note: Option<String>) -> Self {
+        Self { note, ..self }
     }
 }
 
@@ -245,6 +332,7 @@ mod tests {
             AttemptOutcome::Panicked,
             AttemptOutcome::Unreadable,
             AttemptOutcome::Abandoned,
+            AttemptOutcome::LeaseLost,
         ] {
             assert_eq!(AttemptOutcome::from_name(outcome.as_str()), Some(outcome));
         }

@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{
-    Arrival, AttemptOutcome, BoxFuture, Claim, Cleanup, DEFAULT_RETENTION, DeadLetter,
-    DeliveryRecord, DeliveryStore, DeliverySummary, Failed, Filter, KeptDelivery, Lease, Page,
-    State, StateCounts, StoreError,
+    Arrival, AttemptOutcome, AttemptRecord, BoxFuture, Claim, Cleanup, DEFAULT_RETENTION,
+    DeadLetter, DeliveryRecord, DeliveryStore, DeliverySummary, Failed, Filter, HourCount,
+    KeptDelivery, Lease, Page, State, StateCounts, StoreError,
 };
 use crate::key::DeliveryKey;
 
@@ -54,6 +54,7 @@ struct Record {
     state: State,
     attempts: u32,
     event_type: Option<String>,
+    subject: Option<String>,
     received_at: Duration,
     updated_at: Duration,
     due_at: Option<Duration>,
@@ -64,6 +65,8 @@ struct Record {
     died: bool,
     /// Its place in [`Inner::resolved`], while done or discarded.
     resolved_at: Option<(Duration, u64)>,
+    /// The runs whose end was recorded.
+    history: Vec<AttemptRecord>,
 }
 
 impl Record {
@@ -72,6 +75,7 @@ impl Record {
             key: key.clone(),
             state: self.state,
             event_type: self.event_type.clone(),
+            subject: self.subject.clone(),
             attempts: self.attempts,
             received_at: at(self.received_at),
             updated_at: at(self.updated_at),
@@ -291,6 +295,7 @@ impl MemoryStore {
                 state: State::Processing,
                 attempts: 1,
                 event_type: arrival.event_type.map(str::to_owned),
+                subject: arrival.subject.map(str::to_owned),
                 received_at: now,
                 updated_at: now,
                 due_at: Some(now.saturating_add(lease)),
@@ -299,6 +304,7 @@ impl MemoryStore {
                 body: Some(arrival.body.to_vec()),
                 died: false,
                 resolved_at: None,
+                history: Vec::new(),
             };
             inner.index(key, &record);
             inner.records.insert(key.clone(), record);
@@ -322,6 +328,9 @@ impl MemoryStore {
                 record.start_run(now, lease);
                 if record.event_type.is_none() {
                     record.event_type = arrival.event_type.map(str::to_owned);
+                }
+                if record.subject.is_none() {
+                    record.subject = arrival.subject.map(str::to_owned);
                 }
                 if record.body.is_none() {
                     record.body = Some(arrival.body.to_vec());
@@ -472,9 +481,14 @@ impl DeliveryStore for MemoryStore {
         }))
     }
 
-    fn complete<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn complete<'a>(
+        &'a self,
+        lease: &'a Lease,
+        run: &'a AttemptRecord,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
         let keep = !self.keep_done_bodies.is_zero();
         ready(self.with_lease(lease, |record, _| {
+            record.history.push(run.clone());
             record.state = State::Done;
             record.due_at = None;
             record.last_outcome = Some(AttemptOutcome::Handled);
@@ -488,11 +502,12 @@ impl DeliveryStore for MemoryStore {
     fn fail<'a>(
         &'a self,
         lease: &'a Lease,
-        outcome: AttemptOutcome,
+        run: &'a AttemptRecord,
         retry_in: Option<Duration>,
     ) -> BoxFuture<'a, Result<Failed, StoreError>> {
         ready(self.with_lease(lease, |record, now| {
-            record.last_outcome = Some(outcome);
+            record.history.push(run.clone());
+            record.last_outcome = Some(run.outcome);
             match retry_in {
                 Some(delay) => {
                     record.state = State::Failed;
@@ -514,13 +529,27 @@ impl DeliveryStore for MemoryStore {
         &'a self,
         lease: &'a Lease,
         reason: &'a str,
+        run: &'a AttemptRecord,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         ready(self.with_lease(lease, |record, _| {
+            record.history.push(run.clone());
             record.state = State::Quarantined;
             record.due_at = None;
             record.last_outcome = Some(AttemptOutcome::Unreadable);
             record.reason = Some(reason.to_owned());
         }))
+    }
+
+    fn record_attempt<'a>(
+        &'a self,
+        key: &'a DeliveryKey,
+        run: &'a AttemptRecord,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        if let Some(record) = self.lock().records.get_mut(key) {
+            record.history.push(run.clone());
+            record.history.sort_by_key(|run| run.attempt);
+        }
+        ready(Ok(()))
     }
 
     fn release<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {
@@ -552,10 +581,9 @@ impl DeliveryStore for MemoryStore {
         key: &'a DeliveryKey,
     ) -> BoxFuture<'a, Result<Option<DeliveryRecord>, StoreError>> {
         let inner = self.lock();
-        let record = inner
-            .records
-            .get(key)
-            .map(|record| DeliveryRecord::new(record.summary(key), record.body.clone()));
+        let record = inner.records.get(key).map(|record| {
+            DeliveryRecord::new(record.summary(key), record.body.clone(), record.history.clone())
+        });
         drop(inner);
         ready(Ok(record))
     }
@@ -577,6 +605,20 @@ impl DeliveryStore for MemoryStore {
 
     fn counts(&self) -> BoxFuture<'_, Result<StateCounts, StoreError>> {
         ready(Ok(self.counts_now()))
+    }
+
+    fn per_hour(&self, since: SystemTime) -> BoxFuture<'_, Result<Vec<HourCount>, StoreError>> {
+        const HOUR: u64 = 3600;
+        let since = since.duration_since(UNIX_EPOCH).unwrap_or_default();
+        let mut counts: BTreeMap<(u64, State), u64> = BTreeMap::new();
+        for record in self.lock().records.values().filter(|r| r.received_at >= since) {
+            let hour = record.received_at.as_secs() / HOUR * HOUR;
+            *counts.entry((hour, record.state)).or_default() += 1;
+        }
+        let hours = counts.into_iter().map(|((hour, state), count)| {
+            HourCount::new(UNIX_EPOCH + Duration::from_secs(hour), state, count)
+        });
+        ready(Ok(hours.collect()))
     }
 
     fn retry<'a>(&'a self, filter: &'a Filter) -> BoxFuture<'a, Result<u64, StoreError>> {

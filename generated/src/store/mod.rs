@@ -33,15 +33,17 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-pub use self::lifecycle::{AttemptOutcome, DeadLetter, Failed, State, UnknownState};
+pub use self::lifecycle::{
+    AttemptOutcome, AttemptRecord, DeadLetter, Failed, StartedBy, State, UnknownState,
+};
 #[cfg(feature = "memory-store")]
 pub use self::memory::{DEFAULT_MEMORY_CAPACITY, MemoryStore};
 #[cfg(feature = "postgres")]
 pub use self::postgres::{DEFAULT_POSTGRES_TABLE, PostgresStore};
 pub use self::query::{
-    Cleanup, Cursor, DeliveryRecord, DeliverySummary, Filter, Page, StateCounts,
+    Cleanup, Cursor, DeliveryRecord, DeliverySummary, Filter, HourCount, Page, StateCounts,
 };
 #[cfg(feature = "sqlite")]
 pub use self::sqlite::SqliteStore;
@@ -103,6 +105,9 @@ pub struct Arrival<'a> {
     pub key: &'a DeliveryKey,
     /// Its `event`, when that could be read (recorded for lists and filters).
     pub event_type: Option<&'a str>,
+    /// The business object it is about, as `kind:id` (`payment:4418273`), when known: what an
+    /// operator looks it up by.
+    pub subject: Option<&'a str>,
     /// Its raw body, exactly as received and verified: kept until the delivery is resolved.
     pub body: &'a [u8],
     /// Whether the claim must be on disk before the store answers: a receiver that answers
@@ -115,7 +120,13 @@ pub struct Arrival<'a> {
 impl<'a> Arrival<'a> {
     /// A delivery of `body` under `key`, whose claim may commit without waiting for the disk.
     pub fn new(key: &'a DeliveryKey, event_type: Option<&'a str>, body: &'a [u8]) -> Self {
-        Self { key, event_type, body, durable: false }
+        Self { key, event_type, subject: None, body, durable: false }
+    }
+
+    /// The same arrival, about `subject` (`kind:id`).
+    #[must_use]
+    pub fn subject(self, subject: Option<&'a str>) -> Self {
+        Self { subject, ..self }
     }
 
     /// The same arrival, whose claim must be on disk before the store answers.
@@ -130,6 +141,7 @@ impl fmt::Debug for Arrival<'_> {
         f.debug_struct("Arrival")
             .field("key", self.key)
             .field("event_type", &self.event_type)
+            .field("subject", &self.subject)
             .field("body", &format_args!("<{} bytes, not shown>", self.body.len()))
             .field("durable", &self.durable)
             .finish()
@@ -243,23 +255,38 @@ pub trait DeliveryStore: Send + Sync + fmt::Debug {
     fn renew<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>>;
 
     /// `complete`: done. The body is dropped, unless the store keeps done bodies for a while.
-    fn complete<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>>;
+    /// `run` is added to the delivery's history, in the same transaction.
+    fn complete<'a>(
+        &'a self,
+        lease: &'a Lease,
+        run: &'a AttemptRecord,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
 
-    /// `fail`: the run ended in `outcome` (failed or panicked). With `retry_in`, the delivery
-    /// is failed and due again that long from now; without, it is dead. The body stays.
+    /// `fail`: the run ended in `run.outcome` (failed, panicked, or unreadable and to be tried
+    /// again). With `retry_in`, the delivery is failed and due again that long from now;
+    /// without, it is dead. The body stays; `run` is added to the history.
     fn fail<'a>(
         &'a self,
         lease: &'a Lease,
-        outcome: AttemptOutcome,
+        run: &'a AttemptRecord,
         retry_in: Option<Duration>,
     ) -> BoxFuture<'a, Result<Failed, StoreError>>;
 
     /// `quarantine`: the body cannot be read, for `reason` (a parse error, which never repeats
-    /// a payload value); it is kept for a version that reads it.
+    /// a payload value); it is kept for a version that reads it. `run` is added to the history.
     fn quarantine<'a>(
         &'a self,
         lease: &'a Lease,
         reason: &'a str,
+        run: &'a AttemptRecord,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Adds `run` to the history of `key` without touching the delivery: for a run that lost
+    /// its lease, whose outcome the delivery must not take.
+    fn record_attempt<'a>(
+        &'a self,
+        key: &'a DeliveryKey,
+        run: &'a AttemptRecord,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
 
     /// `release`: gives the lease back, so that the worker of any instance (or a resend) takes
@@ -293,7 +320,7 @@ pub trait DeliveryStore: Send + Sync + fmt::Debug {
 
     // Operators.
 
-    /// One delivery, with its body while the store keeps it.
+    /// One delivery, with its body while the store keeps it, and the history of its runs.
     fn get<'a>(
         &'a self,
         key: &'a DeliveryKey,
@@ -311,6 +338,10 @@ pub trait DeliveryStore: Send + Sync + fmt::Debug {
 
     /// How many deliveries are in each state, and how long the oldest due one has waited.
     fn counts(&self) -> BoxFuture<'_, Result<StateCounts, StoreError>>;
+
+    /// How many deliveries first received since `since` are in each state now, by the hour
+    /// they arrived (hours on the store's clock, in UTC), oldest hour first.
+    fn per_hour(&self, since: SystemTime) -> BoxFuture<'_, Result<Vec<HourCount>, StoreError>>;
 
     /// `retry`: the failed, dead and quarantined deliveries `filter` matches become pending,
     /// due at once; returns how many.
@@ -355,23 +386,35 @@ impl<S: DeliveryStore + ?Sized> DeliveryStore for Arc<S> {
     fn renew<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {
         (**self).renew(lease)
     }
-    fn complete<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {
-        (**self).complete(lease)
+    fn complete<'a>(
+        &'a self,
+        lease: &'a Lease,
+        run: &'a AttemptRecord,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        (**self).complete(lease, run)
     }
     fn fail<'a>(
         &'a self,
         lease: &'a Lease,
-        outcome: AttemptOutcome,
+        run: &'a AttemptRecord,
         retry_in: Option<Duration>,
     ) -> BoxFuture<'a, Result<Failed, StoreError>> {
-        (**self).fail(lease, outcome, retry_in)
+        (**self).fail(lease, run, retry_in)
     }
     fn quarantine<'a>(
         &'a self,
         lease: &'a Lease,
         reason: &'a str,
+        run: &'a AttemptRecord,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        (**self).quarantine(lease, reason)
+        (**self).quarantine(lease, reason, run)
+    }
+    fn record_attempt<'a>(
+        &'a self,
+        key: &'a DeliveryKey,
+        run: &'a AttemptRecord,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        (**self).record_attempt(key, run)
     }
     fn release<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {
         (**self).release(lease)
@@ -411,6 +454,9 @@ impl<S: DeliveryStore + ?Sized> DeliveryStore for Arc<S> {
     }
     fn counts(&self) -> BoxFuture<'_, Result<StateCounts, StoreError>> {
         (**self).counts()
+    }
+    fn per_hour(&self, since: SystemTime) -> BoxFuture<'_, Result<Vec<HourCount>, StoreError>> {
+        (**self).per_hour(since)
     }
     fn retry<'a>(&'a self, filter: &'a Filter) -> BoxFuture<'a, Result<u64, StoreError>> {
         (**self).retry(filter)
@@ -466,20 +512,36 @@ impl DeliveryStore for NoStore {
     fn renew<'a>(&'a self, _: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {
         ready(Ok(()))
     }
-    fn complete<'a>(&'a self, _: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn complete<'a>(
+        &'a self,
+        _: &'a Lease,
+        _: &'a AttemptRecord,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
         ready(Ok(()))
     }
     fn fail<'a>(
         &'a self,
         _: &'a Lease,
-        _: AttemptOutcome,
+        _: &'a AttemptRecord,
         _: Option<Duration>,
     ) -> BoxFuture<'a, Result<Failed, StoreError>> {
         // Nothing is kept, so nothing is retried here and nothing dies: StepPay retries.
         ready(Ok(Failed::WillRetry))
     }
-    fn quarantine<'a>(&'a self, _: &'a Lease, _: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn quarantine<'a>(
+        &'a self,
+        _: &'a Lease,
+        _: &'a str,
+        _: &'a AttemptRecord,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
         ready(Err(StoreError::NoStore))
+    }
+    fn record_attempt<'a>(
+        &'a self,
+        _: &'a DeliveryKey,
+        _: &'a AttemptRecord,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        ready(Ok(()))
     }
     fn release<'a>(&'a self, _: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {
         ready(Ok(()))
@@ -516,6 +578,9 @@ impl DeliveryStore for NoStore {
     }
     fn counts(&self) -> BoxFuture<'_, Result<StateCounts, StoreError>> {
         ready(Ok(StateCounts::default()))
+    }
+    fn per_hour(&self, _: SystemTime) -> BoxFuture<'_, Result<Vec<HourCount>, StoreError>> {
+        ready(Ok(Vec::new()))
     }
     fn retry<'a>(&'a self, _: &'a Filter) -> BoxFuture<'a, Result<u64, StoreError>> {
         ready(Ok(0))

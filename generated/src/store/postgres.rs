@@ -9,9 +9,9 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
 use super::{
-    Arrival, AttemptOutcome, BoxError, BoxFuture, Claim, Cleanup, DEFAULT_RETENTION, DeadLetter,
-    DeliveryRecord, DeliveryStore, DeliverySummary, Failed, Filter, KeptDelivery, Lease, Page,
-    State, StateCounts, StoreError, fragment,
+    Arrival, AttemptOutcome, AttemptRecord, BoxError, BoxFuture, Claim, Cleanup, DEFAULT_RETENTION,
+    DeadLetter, DeliveryRecord, DeliveryStore, DeliverySummary, Failed, Filter, HourCount,
+    KeptDelivery, Lease, Page, StartedBy, State, StateCounts, StoreError, fragment,
 };
 use crate::key::DeliveryKey;
 
@@ -42,6 +42,9 @@ mod sql {
     pub(super) const RETRY: &str = include_str!("postgres/retry.sql");
     pub(super) const REPLAY: &str = include_str!("postgres/replay.sql");
     pub(super) const DISCARD: &str = include_str!("postgres/discard.sql");
+    pub(super) const RECORD_ATTEMPT: &str = include_str!("postgres/record_attempt.sql");
+    pub(super) const ATTEMPTS: &str = include_str!("postgres/attempts.sql");
+    pub(super) const PER_HOUR: &str = include_str!("postgres/per_hour.sql");
 }
 
 /// The table used unless [`PostgresStore::table`] names another.
@@ -109,6 +112,9 @@ struct Queries {
     retry: String,
     replay: String,
     discard: String,
+    record_attempt: String,
+    attempts: String,
+    per_hour: String,
 }
 
 impl PostgresStore {
@@ -182,12 +188,18 @@ impl PostgresStore {
             Some(schema) => format!("\"{schema}\".\"{name}\""),
             None => format!("\"{name}\""),
         };
+        let attempts_table = match &schema {
+            Some(schema) => format!("\"{schema}\".\"{name}_attempts\""),
+            None => format!("\"{name}_attempts\""),
+        };
         let names = [
             ("{table_literal}", quoted.clone()),
             ("{table}", quoted.clone()),
+            ("{attempts}", attempts_table),
             ("{state_check}", format!("\"{name}_state_check\"")),
             ("{index_state}", format!("\"{name}_state_updated\"")),
             ("{index_received}", format!("\"{name}_received\"")),
+            ("{index_subject}", format!("\"{name}_subject\"")),
             ("{summary}", fragment(sql::SUMMARY)),
             ("{filter}", fragment(sql::FILTER)),
         ];
@@ -214,6 +226,9 @@ impl PostgresStore {
             retry: fill(sql::RETRY),
             replay: fill(sql::REPLAY),
             discard: fill(sql::DISCARD),
+            record_attempt: fill(sql::RECORD_ATTEMPT),
+            attempts: fill(sql::ATTEMPTS),
+            per_hour: fill(sql::PER_HOUR),
         };
         let store = Self {
             pool,
@@ -305,8 +320,9 @@ impl<E: std::error::Error + Send + Sync + 'static> From<E> for Failure {
 }
 
 /// Checks one part of a table name. It is quoted into the queries, so only letters, digits and
-/// `_`, not starting with a digit; at most 40 bytes, so that the index name (the table's plus
-/// `_state_updated`) stays within PostgreSQL's 63.
+/// `_`, not starting with a digit; at most 40 bytes, so that the names made from it (the index
+/// `…_state_updated`, the history `…_attempts` and its key `…_attempts_pkey`) stay within
+/// PostgreSQL's 63.
 fn identifier(part: &str) -> Result<&str, StoreError> {
     let valid = !part.is_empty()
         && part.len() <= 40
@@ -350,9 +366,10 @@ impl fmt::Debug for PostgresStore {
     }
 }
 
-/// A filter's parts as `filter.sql` takes them (`$1` to `$6`).
+/// A filter's parts as `filter.sql` takes them (`$1` to `$7`).
 struct FilterParams<'a> {
     key: Option<&'a str>,
+    subject: Option<&'a str>,
     states: Option<Vec<&'static str>>,
     event_types: Option<&'a [String]>,
     since: Option<SystemTime>,
@@ -364,6 +381,7 @@ impl<'a> FilterParams<'a> {
     fn of(filter: &'a Filter) -> Self {
         Self {
             key: filter.key.as_ref().map(DeliveryKey::as_str),
+            subject: filter.subject.as_deref(),
             states: (!filter.states.is_empty())
                 .then(|| filter.states.iter().map(|state| state.as_str()).collect()),
             event_types: (!filter.event_types.is_empty()).then_some(filter.event_types.as_slice()),
@@ -381,31 +399,62 @@ impl<'a> FilterParams<'a> {
             &self.since,
             &self.before,
             &self.min_attempts,
+            &self.subject,
         ]
     }
 }
 
 /// A summary from the columns of `summary.sql`.
 fn summary(row: &Row) -> Result<DeliverySummary, StoreError> {
-    let unavailable = |error: tokio_postgres::Error| StoreError::Unavailable(Box::new(error));
     let key = DeliveryKey::new(row.try_get::<_, String>(0).map_err(unavailable)?);
     let state: String = row.try_get(1).map_err(unavailable)?;
     let Ok(state) = state.parse::<State>() else {
         return Err(StoreError::Corrupt(format!("delivery {key} is in state `{state}`")));
     };
-    let last_outcome: Option<String> = row.try_get(7).map_err(unavailable)?;
+    let last_outcome: Option<String> = row.try_get(8).map_err(unavailable)?;
     Ok(DeliverySummary {
         state,
         event_type: row.try_get(2).map_err(unavailable)?,
-        attempts: attempt(row.try_get(3).map_err(unavailable)?),
-        received_at: row.try_get(4).map_err(unavailable)?,
-        updated_at: row.try_get(5).map_err(unavailable)?,
-        due_at: row.try_get(6).map_err(unavailable)?,
+        subject: row.try_get(3).map_err(unavailable)?,
+        attempts: attempt(row.try_get(4).map_err(unavailable)?),
+        received_at: row.try_get(5).map_err(unavailable)?,
+        updated_at: row.try_get(6).map_err(unavailable)?,
+        due_at: row.try_get(7).map_err(unavailable)?,
         last_outcome: last_outcome.as_deref().and_then(AttemptOutcome::from_name),
-        reason: row.try_get(8).map_err(unavailable)?,
-        has_body: row.try_get(9).map_err(unavailable)?,
+        reason: row.try_get(9).map_err(unavailable)?,
+        has_body: row.try_get(10).map_err(unavailable)?,
         key,
     })
+}
+
+/// A run of the history from the columns of `attempts.sql`.
+fn attempt_record(row: &Row) -> Result<AttemptRecord, StoreError> {
+    let outcome: String = row.try_get(3).map_err(unavailable)?;
+    let started_by: String = row.try_get(4).map_err(unavailable)?;
+    let unknown =
+        |what: &str, name: &str| StoreError::Corrupt(format!("an attempt has the {what} `{name}`"));
+    let record = AttemptRecord::new(
+        attempt(row.try_get(0).map_err(unavailable)?),
+        row.try_get(1).map_err(unavailable)?,
+        Duration::from_millis(
+            u64::try_from(row.try_get::<_, i64>(2).map_err(unavailable)?).unwrap_or(0),
+        ),
+        AttemptOutcome::from_name(&outcome).ok_or_else(|| unknown("outcome", &outcome))?,
+        StartedBy::from_name(&started_by).ok_or_else(|| unknown("starter", &started_by))?,
+    );
+    Ok(record.note(row.try_get(5).map_err(unavailable)?))
+}
+
+/// A database error reading a row.
+fn unavailable(error: tokio_postgres::Error) -> StoreError {
+    StoreError::Unavailable(Box::new(error))
+}
+
+/// A run's parameters, as the history statements take them: started, duration in
+/// milliseconds, started by, note.
+fn run_params(run: &AttemptRecord) -> (SystemTime, i64, &'static str, Option<&str>) {
+    let duration = i64::try_from(run.duration.as_millis()).unwrap_or(i64::MAX);
+    (run.started_at, duration, run.started_by.as_str(), run.note.as_deref())
 }
 
 impl PostgresStore {
@@ -417,12 +466,13 @@ impl PostgresStore {
                 .bounded(async {
                     let client = self.pool.get().await?;
                     let claim = client.prepare_cached(&self.queries.claim).await?;
-                    let params: [&(dyn ToSql + Sync); 5] = [
+                    let params: [&(dyn ToSql + Sync); 6] = [
                         &key.as_str(),
                         &lease_secs,
                         &arrival.event_type,
                         &arrival.body,
                         &arrival.durable,
+                        &arrival.subject,
                     ];
                     if let Some(row) = client.query_opt(&claim, &params).await? {
                         return Ok(Ok(row.try_get::<_, i32>(0)?));
@@ -490,22 +540,57 @@ impl PostgresStore {
         Ok(())
     }
 
+    /// Runs a statement guarded by the lease that records a run (complete.sql,
+    /// quarantine.sql) and answers how many rows it changed: 0 means the lease was lost.
+    async fn guarded_count(
+        &self,
+        lease: &Lease,
+        query: &str,
+        extra: &[&(dyn ToSql + Sync)],
+    ) -> Result<(), StoreError> {
+        let key = lease.key.as_str();
+        let attempt = i32::try_from(lease.attempt).unwrap_or(i32::MAX);
+        let changed: i64 = self
+            .bounded(async {
+                let client = self.pool.get().await?;
+                let statement = client.prepare_cached(query).await?;
+                let mut params: Vec<&(dyn ToSql + Sync)> = vec![&key, &attempt];
+                params.extend_from_slice(extra);
+                Ok(client.query_one(&statement, &params).await?.try_get(0)?)
+            })
+            .await?;
+        if changed == 0 {
+            return Err(StoreError::LeaseLost { key: lease.key.clone(), attempt: lease.attempt });
+        }
+        Ok(())
+    }
+
     async fn fail_now(
         &self,
         lease: &Lease,
-        outcome: AttemptOutcome,
+        run: &AttemptRecord,
         retry_in: Option<Duration>,
     ) -> Result<Failed, StoreError> {
         let key = lease.key.as_str();
         let attempt = i32::try_from(lease.attempt).unwrap_or(i32::MAX);
         let retry_secs = retry_in.map(seconds);
         let wait = !lease.claim_on_disk;
+        let (started, took, by, note) = run_params(run);
         let row = self
             .bounded(async {
                 let client = self.pool.get().await?;
                 let statement = client.prepare_cached(&self.queries.fail).await?;
-                let params: [&(dyn ToSql + Sync); 5] =
-                    [&key, &attempt, &outcome.as_str(), &retry_secs, &wait];
+                let params: [&(dyn ToSql + Sync); 9] = [
+                    &key,
+                    &attempt,
+                    &run.outcome.as_str(),
+                    &retry_secs,
+                    &wait,
+                    &started,
+                    &took,
+                    &by,
+                    &note,
+                ];
                 match client.query_opt(&statement, &params).await? {
                     Some(row) => {
                         Ok(Some((row.try_get::<_, String>(0)?, row.try_get::<_, bool>(1)?)))
@@ -587,7 +672,8 @@ impl PostgresStore {
         self.bounded(async {
             let client = self.pool.get().await?;
             let cleanup = client.prepare_cached(&self.queries.cleanup).await?;
-            let deleted = client.execute(&cleanup, &[&retention]).await?;
+            let deleted: i64 = client.query_one(&cleanup, &[&retention]).await?.try_get(0)?;
+            let deleted = u64::try_from(deleted).unwrap_or(0);
             let drop_bodies = client.prepare_cached(&self.queries.drop_done_bodies).await?;
             let bodies_dropped = client.execute(&drop_bodies, &[&keep]).await?;
             Ok(Cleanup { deleted, bodies_dropped })
@@ -596,16 +682,21 @@ impl PostgresStore {
     }
 
     async fn get_now(&self, key: &DeliveryKey) -> Result<Option<DeliveryRecord>, StoreError> {
-        let row = self
+        let (row, attempts) = self
             .bounded(async {
                 let client = self.pool.get().await?;
                 let statement = client.prepare_cached(&self.queries.get).await?;
-                Ok(client.query_opt(&statement, &[&key.as_str()]).await?)
+                let Some(row) = client.query_opt(&statement, &[&key.as_str()]).await? else {
+                    return Ok((None, Vec::new()));
+                };
+                let statement = client.prepare_cached(&self.queries.attempts).await?;
+                Ok((Some(row), client.query(&statement, &[&key.as_str()]).await?))
             })
             .await?;
         let Some(row) = row else { return Ok(None) };
-        let body = row.try_get(10).map_err(|error| StoreError::Unavailable(Box::new(error)))?;
-        Ok(Some(DeliveryRecord::new(summary(&row)?, body)))
+        let body = row.try_get(11).map_err(unavailable)?;
+        let attempts = attempts.iter().map(attempt_record).collect::<Result<_, _>>()?;
+        Ok(Some(DeliveryRecord::new(summary(&row)?, body, attempts)))
     }
 
     /// Runs one of the operators' statements over the deliveries `filter` matches, with `extra`
@@ -711,31 +802,60 @@ impl DeliveryStore for PostgresStore {
         })
     }
 
-    fn complete<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn complete<'a>(
+        &'a self,
+        lease: &'a Lease,
+        run: &'a AttemptRecord,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             let keep = !self.keep_done_bodies.is_zero();
             let wait = !lease.claim_on_disk;
-            self.guarded_execute(lease, &self.queries.complete, &[&keep, &wait]).await
+            let (started, took, by, note) = run_params(run);
+            let params: [&(dyn ToSql + Sync); 6] = [&keep, &wait, &started, &took, &by, &note];
+            self.guarded_count(lease, &self.queries.complete, &params).await
         })
     }
 
     fn fail<'a>(
         &'a self,
         lease: &'a Lease,
-        outcome: AttemptOutcome,
+        run: &'a AttemptRecord,
         retry_in: Option<Duration>,
     ) -> BoxFuture<'a, Result<Failed, StoreError>> {
-        Box::pin(self.fail_now(lease, outcome, retry_in))
+        Box::pin(self.fail_now(lease, run, retry_in))
     }
 
     fn quarantine<'a>(
         &'a self,
         lease: &'a Lease,
         reason: &'a str,
+        run: &'a AttemptRecord,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             let wait = !lease.claim_on_disk;
-            self.guarded_execute(lease, &self.queries.quarantine, &[&reason, &wait]).await
+            let (started, took, by, note) = run_params(run);
+            let params: [&(dyn ToSql + Sync); 6] = [&reason, &wait, &started, &took, &by, &note];
+            self.guarded_count(lease, &self.queries.quarantine, &params).await
+        })
+    }
+
+    fn record_attempt<'a>(
+        &'a self,
+        key: &'a DeliveryKey,
+        run: &'a AttemptRecord,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let attempt = i32::try_from(run.attempt).unwrap_or(i32::MAX);
+            let (started, took, by, note) = run_params(run);
+            self.bounded(async {
+                let client = self.pool.get().await?;
+                let statement = client.prepare_cached(&self.queries.record_attempt).await?;
+                let params: [&(dyn ToSql + Sync); 7] =
+                    [&key.as_str(), &attempt, &started, &took, &run.outcome.as_str(), &by, &note];
+                client.execute(&statement, &params).await?;
+                Ok(())
+            })
+            .await
         })
     }
 
@@ -784,6 +904,29 @@ impl DeliveryStore for PostgresStore {
 
     fn counts(&self) -> BoxFuture<'_, Result<StateCounts, StoreError>> {
         Box::pin(self.counts_now())
+    }
+
+    fn per_hour(&self, since: SystemTime) -> BoxFuture<'_, Result<Vec<HourCount>, StoreError>> {
+        Box::pin(async move {
+            let rows = self
+                .bounded(async {
+                    let client = self.pool.get().await?;
+                    let statement = client.prepare_cached(&self.queries.per_hour).await?;
+                    Ok(client.query(&statement, &[&since]).await?)
+                })
+                .await?;
+            rows.iter()
+                .map(|row| {
+                    let state: String = row.try_get(1).map_err(unavailable)?;
+                    let state = state
+                        .parse::<State>()
+                        .map_err(|error| StoreError::Corrupt(error.to_string()))?;
+                    let count: i64 = row.try_get(2).map_err(unavailable)?;
+                    let hour = row.try_get(0).map_err(unavailable)?;
+                    Ok(HourCount::new(hour, state, u64::try_from(count).unwrap_or(0)))
+                })
+                .collect()
+        })
     }
 
     fn retry<'a>(&'a self, filter: &'a Filter) -> BoxFuture<'a, Result<u64, StoreError>> {

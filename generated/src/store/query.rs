@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use super::lifecycle::{AttemptOutcome, State};
+use super::lifecycle::{AttemptOutcome, AttemptRecord, State};
 use crate::key::DeliveryKey;
 
 /// 배달 필터 — Which deliveries an operation applies to. Every part left empty matches every
@@ -29,6 +29,8 @@ use crate::key::DeliveryKey;
 pub struct Filter {
     /// One delivery, by its key.
     pub key: Option<DeliveryKey>,
+    /// The deliveries about one business object, as `kind:id` (`payment:4418273`).
+    pub subject: Option<String>,
     /// Any of these states.
     pub states: Vec<State>,
     /// Any of these event types (`payment.completed`, …).
@@ -51,6 +53,13 @@ impl Filter {
     #[must_use]
     pub fn key(mut self, key: DeliveryKey) -> Self {
         self.key = Some(key);
+        self
+    }
+
+    /// Only the deliveries about `subject`, as `kind:id` (`payment:4418273`).
+    #[must_use]
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
         self
     }
 
@@ -98,6 +107,7 @@ impl Filter {
     /// store applies and the SQL stores' `filter.sql` mirrors.
     pub fn matches(&self, summary: &DeliverySummary) -> bool {
         self.key.as_ref().is_none_or(|key| *key == summary.key)
+            && self.subject.as_ref().is_none_or(|subject| summary.subject.as_ref() == Some(subject))
             && (self.states.is_empty() || self.states.contains(&summary.state))
             && (self.event_types.is_empty()
                 || summary.event_type.as_ref().is_some_and(|t| self.event_types.contains(t)))
@@ -156,6 +166,8 @@ pub struct DeliverySummary {
     pub state: State,
     /// Its `event`, when that could be read.
     pub event_type: Option<String>,
+    /// The business object it is about, as `kind:id` (`payment:4418273`), when known.
+    pub subject: Option<String>,
     /// How many runs it was given (each claim is one).
     pub attempts: u32,
     /// When it was first received, on the store's clock.
@@ -181,8 +193,9 @@ impl DeliverySummary {
     }
 }
 
-/// 배달 기록 — One delivery with its body, as [`get`](super::DeliveryStore::get) returns it.
-/// `Debug` shows the body's size, never its contents (it holds personal data).
+/// 배달 기록 — One delivery with its body and the history of its runs, as
+/// [`get`](super::DeliveryStore::get) returns it. `Debug` shows the body's size, never its
+/// contents (it holds personal data).
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DeliveryRecord {
@@ -190,12 +203,19 @@ pub struct DeliveryRecord {
     pub summary: DeliverySummary,
     /// Its raw body, exactly as received and verified, while the store keeps it.
     pub body: Option<Vec<u8>>,
+    /// Each run whose end was recorded, in the order of their attempts. An attempt with no
+    /// record here was abandoned (its instance died) before it could be recorded.
+    pub attempts: Vec<AttemptRecord>,
 }
 
 impl DeliveryRecord {
-    /// A record of `summary` with `body`.
-    pub fn new(summary: DeliverySummary, body: Option<Vec<u8>>) -> Self {
-        Self { summary, body }
+    /// A record of `summary` with `body` and the history `attempts`.
+    pub fn new(
+        summary: DeliverySummary,
+        body: Option<Vec<u8>>,
+        attempts: Vec<AttemptRecord>,
+    ) -> Self {
+        Self { summary, body, attempts }
     }
 }
 
@@ -205,6 +225,7 @@ impl fmt::Debug for DeliveryRecord {
         f.debug_struct("DeliveryRecord")
             .field("summary", &self.summary)
             .field("body", &body)
+            .field("attempts", &self.attempts)
             .finish()
     }
 }
@@ -228,6 +249,26 @@ impl StateCounts {
     }
 }
 
+/// How many deliveries that first arrived in one hour are in one state now: a bar of the
+/// operator page's chart ([`per_hour`](super::DeliveryStore::per_hour)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HourCount {
+    /// The start of the hour, in UTC.
+    pub hour: SystemTime,
+    /// The state.
+    pub state: State,
+    /// How many.
+    pub count: u64,
+}
+
+impl HourCount {
+    /// `count` deliveries of the hour starting at `hour`, now in `state`.
+    pub fn new(hour: SystemTime, state: State, count: u64) -> Self {
+        Self { hour, state, count }
+    }
+}
+
 /// What [`cleanup`](super::DeliveryStore::cleanup) did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -247,6 +288,7 @@ mod tests {
             key: DeliveryKey::new("k1"),
             state: State::Failed,
             event_type: Some("payment.completed".into()),
+            subject: Some("payment:4418273".into()),
             attempts: 2,
             received_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_000),
             updated_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_010),
@@ -272,13 +314,19 @@ mod tests {
         assert!(Filter::new().min_attempts(2).matches(&s));
         assert!(!Filter::new().min_attempts(3).matches(&s));
         assert!(!Filter::new().key(DeliveryKey::new("k2")).matches(&s));
+        assert!(Filter::new().subject("payment:4418273").matches(&s));
+        assert!(!Filter::new().subject("payment:1").matches(&s));
         let unknown = DeliverySummary { event_type: None, ..s };
         assert!(!Filter::new().event_type("payment.completed").matches(&unknown));
     }
 
     #[test]
     fn a_record_shows_the_size_of_its_body_never_the_body() {
-        let record = DeliveryRecord::new(summary(), Some(br#"{"name":"Hong Gildong"}"#.to_vec()));
+        let record = DeliveryRecord::new(
+            summary(),
+            Some(br#"{"name":"Hong Gildong"}"#.to_vec()),
+            Vec::new(),
+        );
         let shown = format!("{record:?}");
         assert!(!shown.contains("Hong") && shown.contains("<23 bytes, not shown>"), "{shown}");
     }

@@ -13,9 +13,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use self::writer::Writer;
 use super::fragment;
 use super::{
-    Arrival, AttemptOutcome, BoxFuture, Claim, Cleanup, DEFAULT_RETENTION, DeadLetter,
-    DeliveryRecord, DeliveryStore, DeliverySummary, Failed, Filter, KeptDelivery, Lease, Page,
-    State, StateCounts, StoreError,
+    Arrival, AttemptOutcome, AttemptRecord, BoxFuture, Claim, Cleanup, DEFAULT_RETENTION,
+    DeadLetter, DeliveryRecord, DeliveryStore, DeliverySummary, Failed, Filter, HourCount,
+    KeptDelivery, Lease, Page, StartedBy, State, StateCounts, StoreError,
 };
 use crate::key::DeliveryKey;
 
@@ -46,6 +46,10 @@ mod sql {
     pub(super) const RETRY: &str = include_str!("sqlite/retry.sql");
     pub(super) const REPLAY: &str = include_str!("sqlite/replay.sql");
     pub(super) const DISCARD: &str = include_str!("sqlite/discard.sql");
+    pub(super) const RECORD_ATTEMPT: &str = include_str!("sqlite/record_attempt.sql");
+    pub(super) const ATTEMPTS: &str = include_str!("sqlite/attempts.sql");
+    pub(super) const CLEANUP_ATTEMPTS: &str = include_str!("sqlite/cleanup_attempts.sql");
+    pub(super) const PER_HOUR: &str = include_str!("sqlite/per_hour.sql");
 }
 
 /// The statements that read a summary or take a filter, with `summary.sql` and `filter.sql`
@@ -252,9 +256,10 @@ fn migrate(connection: &Connection) -> rusqlite::Result<()> {
     }
 }
 
-/// A filter's parts as `filter.sql` takes them (`?1` to `?6`).
+/// A filter's parts as `filter.sql` takes them (`?1` to `?7`).
 struct FilterParams {
     key: Option<String>,
+    subject: Option<String>,
     states: Option<String>,
     event_types: Option<String>,
     since: Option<i64>,
@@ -267,6 +272,7 @@ impl FilterParams {
         let json = |names: Vec<&str>| serde_json::to_string(&names).ok();
         Self {
             key: filter.key.as_ref().map(|key| key.as_str().to_owned()),
+            subject: filter.subject.clone(),
             states: (!filter.states.is_empty())
                 .then(|| json(filter.states.iter().map(|s| s.as_str()).collect()))
                 .flatten(),
@@ -287,6 +293,7 @@ impl FilterParams {
             &self.since,
             &self.before,
             &self.min_attempts,
+            &self.subject,
         ]
     }
 }
@@ -316,11 +323,12 @@ fn attempt(value: i64) -> u32 {
     u32::try_from(value).unwrap_or(u32::MAX)
 }
 
-/// The columns of `summary.sql`, from column `at` on, as read before they are checked.
+/// The columns of `summary.sql`, as read before they are checked.
 struct SummaryRow {
     key: String,
     state: String,
     event_type: Option<String>,
+    subject: Option<String>,
     attempts: i64,
     created_ms: i64,
     updated_ms: i64,
@@ -336,13 +344,14 @@ impl SummaryRow {
             key: row.get(0)?,
             state: row.get(1)?,
             event_type: row.get(2)?,
-            attempts: row.get(3)?,
-            created_ms: row.get(4)?,
-            updated_ms: row.get(5)?,
-            due_ms: row.get(6)?,
-            last_outcome: row.get(7)?,
-            reason: row.get(8)?,
-            has_body: row.get(9)?,
+            subject: row.get(3)?,
+            attempts: row.get(4)?,
+            created_ms: row.get(5)?,
+            updated_ms: row.get(6)?,
+            due_ms: row.get(7)?,
+            last_outcome: row.get(8)?,
+            reason: row.get(9)?,
+            has_body: row.get(10)?,
         })
     }
 
@@ -352,6 +361,7 @@ impl SummaryRow {
         Ok(DeliverySummary {
             state,
             event_type: self.event_type,
+            subject: self.subject,
             attempts: attempt(self.attempts),
             received_at: time(self.created_ms),
             updated_at: time(self.updated_ms),
@@ -362,6 +372,61 @@ impl SummaryRow {
             key,
         })
     }
+}
+
+/// One row of `attempts.sql`, as read before it is checked.
+struct AttemptRow {
+    attempt: i64,
+    started_ms: i64,
+    duration_ms: i64,
+    outcome: String,
+    started_by: String,
+    note: Option<String>,
+}
+
+impl AttemptRow {
+    fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            attempt: row.get(0)?,
+            started_ms: row.get(1)?,
+            duration_ms: row.get(2)?,
+            outcome: row.get(3)?,
+            started_by: row.get(4)?,
+            note: row.get(5)?,
+        })
+    }
+
+    fn record(self) -> Result<AttemptRecord, StoreError> {
+        let unknown = |what: &str, name: &str| {
+            StoreError::Corrupt(format!("an attempt has the {what} `{name}`"))
+        };
+        let outcome = AttemptOutcome::from_name(&self.outcome)
+            .ok_or_else(|| unknown("outcome", &self.outcome))?;
+        let started_by = StartedBy::from_name(&self.started_by)
+            .ok_or_else(|| unknown("starter", &self.started_by))?;
+        let record = AttemptRecord::new(
+            attempt(self.attempt),
+            time(self.started_ms),
+            duration(self.duration_ms),
+            outcome,
+            started_by,
+        );
+        Ok(record.note(self.note))
+    }
+}
+
+/// Adds `run` to the history of `key` (record_attempt.sql).
+fn record_attempt(connection: &Connection, key: &str, run: &AttemptRecord) -> rusqlite::Result<()> {
+    connection.prepare_cached(sql::RECORD_ATTEMPT)?.execute(params![
+        key,
+        run.attempt,
+        epoch_millis(run.started_at),
+        millis(run.duration),
+        run.outcome.as_str(),
+        run.started_by.as_str(),
+        run.note,
+    ])?;
+    Ok(())
 }
 
 fn corrupt_state(key: &DeliveryKey, state: &str) -> StoreError {
@@ -382,6 +447,7 @@ impl SqliteStore {
     async fn claim_now(&self, arrival: &Arrival<'_>, lease: Duration) -> Result<Claim, StoreError> {
         let key = arrival.key.clone();
         let event_type = arrival.event_type.map(str::to_owned);
+        let subject = arrival.subject.map(str::to_owned);
         let body = arrival.body.to_vec();
         let lease_ms = millis(lease);
         // The claim and the read that explains a refusal run in one transaction (the batch's),
@@ -391,7 +457,7 @@ impl SqliteStore {
             .run(arrival.durable, move |connection| {
                 let claimed = connection
                     .prepare_cached(sql::CLAIM)?
-                    .query_row(params![key.as_str(), lease_ms, event_type, body], |row| {
+                    .query_row(params![key.as_str(), lease_ms, event_type, body, subject], |row| {
                         row.get::<_, i64>(0)
                     })
                     .optional()?;
@@ -430,18 +496,23 @@ impl SqliteStore {
     async fn fail_now(
         &self,
         lease: &Lease,
-        outcome: AttemptOutcome,
+        run: &AttemptRecord,
         retry_in: Option<Duration>,
     ) -> Result<Failed, StoreError> {
         let retry_ms = retry_in.map(millis);
+        let run = run.clone();
         let (state, first) = self
             .guarded(lease, move |connection, key, attempt| {
-                connection
+                let failed = connection
                     .prepare_cached(sql::FAIL)?
-                    .query_row(params![key, attempt, outcome.as_str(), retry_ms], |row| {
+                    .query_row(params![key, attempt, run.outcome.as_str(), retry_ms], |row| {
                         Ok((row.get::<_, String>(0)?, row.get::<_, bool>(1)?))
                     })
-                    .optional()
+                    .optional()?;
+                if failed.is_some() {
+                    record_attempt(connection, key, &run)?;
+                }
+                Ok(failed)
             })
             .await?;
         Ok(if state == "dead" { Failed::Dead { first } } else { Failed::WillRetry })
@@ -511,6 +582,7 @@ impl SqliteStore {
         let keep_ms = millis(self.keep_done_bodies);
         let (deleted, dropped) = self
             .run(move |connection| {
+                connection.prepare_cached(sql::CLEANUP_ATTEMPTS)?.execute(params![retention_ms])?;
                 let deleted =
                     connection.prepare_cached(sql::CLEANUP)?.execute(params![retention_ms])?;
                 let dropped =
@@ -526,17 +598,25 @@ impl SqliteStore {
 
     async fn get_now(&self, key: &DeliveryKey) -> Result<Option<DeliveryRecord>, StoreError> {
         let owned = key.as_str().to_owned();
-        let row = self
+        let found = self
             .run(move |connection| {
-                connection
+                let row = connection
                     .prepare_cached(&QUERIES.get)?
                     .query_row(params![owned], |row| {
-                        Ok((SummaryRow::read(row)?, row.get::<_, Option<Vec<u8>>>(10)?))
+                        Ok((SummaryRow::read(row)?, row.get::<_, Option<Vec<u8>>>(11)?))
                     })
-                    .optional()
+                    .optional()?;
+                let Some(row) = row else { return Ok(None) };
+                let mut statement = connection.prepare_cached(sql::ATTEMPTS)?;
+                let attempts = statement
+                    .query_map(params![owned], AttemptRow::read)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(Some((row, attempts)))
             })
             .await?;
-        row.map(|(summary, body)| Ok(DeliveryRecord::new(summary.summary()?, body))).transpose()
+        let Some(((summary, body), attempts)) = found else { return Ok(None) };
+        let attempts = attempts.into_iter().map(AttemptRow::record).collect::<Result<_, _>>()?;
+        Ok(Some(DeliveryRecord::new(summary.summary()?, body, attempts)))
     }
 
     async fn list_now(
@@ -601,36 +681,61 @@ impl DeliveryStore for SqliteStore {
         }))
     }
 
-    fn complete<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn complete<'a>(
+        &'a self,
+        lease: &'a Lease,
+        run: &'a AttemptRecord,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
         let keep = !self.keep_done_bodies.is_zero();
+        let run = run.clone();
         Box::pin(self.guarded(lease, move |connection, key, attempt| {
             let changed =
                 connection.prepare_cached(sql::COMPLETE)?.execute(params![key, attempt, keep])?;
-            Ok((changed > 0).then_some(()))
+            if changed == 0 {
+                return Ok(None);
+            }
+            record_attempt(connection, key, &run)?;
+            Ok(Some(()))
         }))
     }
 
     fn fail<'a>(
         &'a self,
         lease: &'a Lease,
-        outcome: AttemptOutcome,
+        run: &'a AttemptRecord,
         retry_in: Option<Duration>,
     ) -> BoxFuture<'a, Result<Failed, StoreError>> {
-        Box::pin(self.fail_now(lease, outcome, retry_in))
+        Box::pin(self.fail_now(lease, run, retry_in))
     }
 
     fn quarantine<'a>(
         &'a self,
         lease: &'a Lease,
         reason: &'a str,
+        run: &'a AttemptRecord,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         let reason = reason.to_owned();
+        let run = run.clone();
         Box::pin(self.guarded(lease, move |connection, key, attempt| {
             let changed = connection
                 .prepare_cached(sql::QUARANTINE)?
                 .execute(params![key, attempt, reason])?;
-            Ok((changed > 0).then_some(()))
+            if changed == 0 {
+                return Ok(None);
+            }
+            record_attempt(connection, key, &run)?;
+            Ok(Some(()))
         }))
+    }
+
+    fn record_attempt<'a>(
+        &'a self,
+        key: &'a DeliveryKey,
+        run: &'a AttemptRecord,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let key = key.as_str().to_owned();
+        let run = run.clone();
+        Box::pin(self.run(move |connection| record_attempt(connection, &key, &run)))
     }
 
     fn release<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), StoreError>> {
@@ -682,6 +787,29 @@ impl DeliveryStore for SqliteStore {
 
     fn counts(&self) -> BoxFuture<'_, Result<StateCounts, StoreError>> {
         Box::pin(self.counts_now())
+    }
+
+    fn per_hour(&self, since: SystemTime) -> BoxFuture<'_, Result<Vec<HourCount>, StoreError>> {
+        let since_ms = epoch_millis(since);
+        Box::pin(async move {
+            let rows = self
+                .run(move |connection| {
+                    let mut statement = connection.prepare_cached(sql::PER_HOUR)?;
+                    let rows = statement.query_map(params![since_ms], |row| {
+                        Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?))
+                    })?;
+                    rows.collect::<rusqlite::Result<Vec<_>>>()
+                })
+                .await?;
+            rows.into_iter()
+                .map(|(hour, state, count)| {
+                    let state = state
+                        .parse::<State>()
+                        .map_err(|error| StoreError::Corrupt(error.to_string()))?;
+                    Ok(HourCount::new(time(hour), state, u64::try_from(count).unwrap_or(0)))
+                })
+                .collect()
+        })
     }
 
     fn retry<'a>(&'a self, filter: &'a Filter) -> BoxFuture<'a, Result<u64, StoreError>> {

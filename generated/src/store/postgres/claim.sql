@@ -11,9 +11,9 @@
 -- synchronously, and flushing its WAL flushes the claim's, which came before it. A database
 -- crash can then lose only a claim in flight, whose request is answered 5xx, so that StepPay
 -- sends it again. This halves the disk syncs per delivery.
--- $1 key, $2 lease in seconds, $3 event type (or NULL), $4 body, $5 durable.
-INSERT INTO {table} AS d (key, state, attempts, due_at, event_type, body)
-SELECT $1, 'processing', 1, now() + make_interval(secs => $2), $3, $4
+-- $1 key, $2 lease in seconds, $3 event type (or NULL), $4 body, $5 durable, $6 subject (or NULL).
+INSERT INTO {table} AS d (key, state, attempts, due_at, event_type, body, subject)
+SELECT $1, 'processing', 1, now() + make_interval(secs => $2), $3, $4, $6
 FROM (SELECT set_config('synchronous_commit',
                         CASE WHEN $5 THEN current_setting('synchronous_commit') ELSE 'off' END,
                         true)) AS commit_mode
@@ -22,6 +22,7 @@ ON CONFLICT (key) DO UPDATE SET
     attempts = d.attempts + 1,
     due_at = now() + make_interval(secs => $2),
     event_type = coalesce(d.event_type, excluded.event_type),
+    subject = coalesce(d.subject, excluded.subject),
     body = coalesce(d.body, excluded.body),
     last_outcome = CASE WHEN d.state = 'processing' THEN 'abandoned' ELSE d.last_outcome END,
     updated_at = now()

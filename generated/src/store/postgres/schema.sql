@@ -1,8 +1,8 @@
 -- The delivery store's one table (PostgreSQL), schema version 2. PostgresStore runs this file
 -- when it connects, after upgrade_v1.sql, in a transaction holding an advisory lock, so
 -- instances starting together do not race; every statement is idempotent. {table} is the
--- (quoted, possibly schema-qualified) table name; {state_check} and the {index_*} are the names
--- of its state constraint and its indexes.
+-- (quoted, possibly schema-qualified) table name, {attempts} its history's; {state_check} and
+-- the {index_*} are the names of its state constraint and its indexes.
 --
 -- Times come from the database server's clock (now()), never the instances': every instance
 -- measures leases and due times with the same clock.
@@ -25,6 +25,9 @@ CREATE TABLE IF NOT EXISTS {table} (
     -- processing: when the lease runs out; pending and failed: when the next run is due.
     due_at       timestamptz,
     event_type   text,
+    -- The business object it is about, as kind:id (payment:4418273), when the catalogue names
+    -- one for its event: what an operator looks a delivery up by.
+    subject      text,
     -- When the delivery first arrived.
     created_at   timestamptz NOT NULL DEFAULT now(),
     -- When `state` last changed (or the lease was last renewed).
@@ -46,3 +49,22 @@ CREATE TABLE IF NOT EXISTS {table} (
 CREATE INDEX IF NOT EXISTS {index_state} ON {table} (state, updated_at);
 -- Lists are newest first, by keyset.
 CREATE INDEX IF NOT EXISTS {index_received} ON {table} (created_at, key);
+-- "Did the webhook for payment 4418273 arrive?": the deliveries about one object, newest first.
+CREATE INDEX IF NOT EXISTS {index_subject} ON {table} (subject, created_at)
+    WHERE subject IS NOT NULL;
+
+-- Each run whose end was recorded: the history an operator reads. Rows go with their delivery
+-- at cleanup. No handler error text is kept, only a note the handler marked safe to show.
+CREATE TABLE IF NOT EXISTS {attempts} (
+    key         text        NOT NULL,
+    attempt     integer     NOT NULL,
+    -- The receiving instance's clock.
+    started_at  timestamptz NOT NULL,
+    duration_ms bigint      NOT NULL,
+    -- handled, failed, panicked, unreadable or lease_lost.
+    outcome     text        NOT NULL,
+    -- request, accepted or worker.
+    started_by  text        NOT NULL,
+    note        text,
+    PRIMARY KEY (key, attempt)
+);

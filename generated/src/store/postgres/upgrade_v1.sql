@@ -11,7 +11,8 @@ BEGIN
                  AND attname = 'lease_until' AND NOT attisdropped) THEN
         ALTER TABLE {table} RENAME COLUMN lease_until TO due_at;
         ALTER TABLE {table} ALTER COLUMN due_at DROP NOT NULL;
-        ALTER TABLE {table} ADD COLUMN last_outcome text, ADD COLUMN died_at timestamptz;
+        ALTER TABLE {table} ADD COLUMN last_outcome text, ADD COLUMN died_at timestamptz,
+            ADD COLUMN subject text;
         ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {state_check};
         ALTER TABLE {table} ADD CONSTRAINT {state_check} CHECK (state IN (
             'pending', 'processing', 'done', 'failed', 'dead', 'quarantined', 'discarded'));

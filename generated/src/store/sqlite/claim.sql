@@ -3,12 +3,12 @@
 -- expired; a body the row lacks is filled in. A key that is done, discarded, quarantined, or
 -- held by a live lease is left alone and nothing is returned; the caller then reads its state
 -- (state.sql) in the same transaction.
--- ?1 key, ?2 lease in milliseconds, ?3 event type (or NULL), ?4 body.
+-- ?1 key, ?2 lease in milliseconds, ?3 event type (or NULL), ?4 body, ?5 subject (or NULL).
 INSERT INTO steppay_deliveries
-    (key, state, attempts, due_ms, event_type, created_ms, updated_ms, body)
+    (key, state, attempts, due_ms, event_type, subject, created_ms, updated_ms, body)
 VALUES
     (?1, 'processing', 1,
-     CAST(unixepoch('subsec') * 1000 AS INTEGER) + ?2, ?3,
+     CAST(unixepoch('subsec') * 1000 AS INTEGER) + ?2, ?3, ?5,
      CAST(unixepoch('subsec') * 1000 AS INTEGER), CAST(unixepoch('subsec') * 1000 AS INTEGER),
      ?4)
 ON CONFLICT (key) DO UPDATE SET
@@ -16,6 +16,7 @@ ON CONFLICT (key) DO UPDATE SET
     attempts = attempts + 1,
     due_ms = CAST(unixepoch('subsec') * 1000 AS INTEGER) + ?2,
     event_type = coalesce(event_type, excluded.event_type),
+    subject = coalesce(subject, excluded.subject),
     body = coalesce(body, excluded.body),
     last_outcome = CASE WHEN state = 'processing' THEN 'abandoned' ELSE last_outcome END,
     updated_ms = CAST(unixepoch('subsec') * 1000 AS INTEGER)

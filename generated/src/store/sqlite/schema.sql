@@ -22,6 +22,9 @@ CREATE TABLE IF NOT EXISTS steppay_deliveries (
     -- processing: when the lease runs out; pending and failed: when the next run is due.
     due_ms       INTEGER,
     event_type   TEXT,
+    -- The business object it is about, as kind:id (payment:4418273), when the catalogue names
+    -- one for its event: what an operator looks a delivery up by.
+    subject      TEXT,
     -- When the delivery first arrived.
     created_ms   INTEGER NOT NULL,
     -- When `state` last changed (or the lease was last renewed).
@@ -42,6 +45,24 @@ CREATE TABLE IF NOT EXISTS steppay_deliveries (
 -- are few (an index on due_ms would cost every claim and outcome a write for nothing more).
 CREATE INDEX IF NOT EXISTS steppay_deliveries_state_updated
     ON steppay_deliveries (state, updated_ms);
--- Lists are newest first, by keyset.
+-- Lists are newest first, by keyset. (A filter on the subject reads this index too: one host's
+-- SQLite file holds few enough deliveries that an index of its own would cost every claim more
+-- than it saves the operator.)
 CREATE INDEX IF NOT EXISTS steppay_deliveries_received
     ON steppay_deliveries (created_ms, key);
+
+-- Each run whose end was recorded: the history an operator reads. Rows go with their delivery
+-- at cleanup. No handler error text is kept, only a note the handler marked safe to show.
+CREATE TABLE IF NOT EXISTS steppay_delivery_attempts (
+    key         TEXT    NOT NULL,
+    attempt     INTEGER NOT NULL,
+    -- The receiving instance's clock, in Unix milliseconds.
+    started_ms  INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    -- handled, failed, panicked, unreadable or lease_lost.
+    outcome     TEXT    NOT NULL,
+    -- request, accepted or worker.
+    started_by  TEXT    NOT NULL,
+    note        TEXT,
+    PRIMARY KEY (key, attempt)
+) WITHOUT ROWID;
