@@ -15,7 +15,10 @@
 //! So additions are additive; removals, renames and any change of a Rust type (nullable ↔
 //! required is `T` ↔ `Option<T>`) are breaking; texts, notes, deviations and examples are
 //! documentation. A required field added is additive but flagged: an older delivery without it
-//! no longer parses. Rendering is in [`render`].
+//! no longer parses. A subject marked where a struct had none is additive (`Event::subject`
+//! gives a value where it gave `None`); one removed or moved to another field is breaking, as the
+//! same delivery then gives another subject than the one users recorded. Rendering is in
+//! [`render`].
 
 pub mod render;
 
@@ -63,7 +66,8 @@ pub enum Class {
     Documentation,
     /// New API that breaks no code.
     Additive,
-    /// Code that compiled may not compile, or a type changes.
+    /// Code that compiled may not compile, a type changes, or a method gives another value for
+    /// the same delivery.
     Breaking,
 }
 
@@ -482,9 +486,19 @@ impl Changes {
                 if was == is {
                     continue;
                 }
-                let class = match flag.effect {
-                    FlagEffect::RustType => Class::Breaking,
-                    FlagEffect::DebugOutput => Class::Documentation,
+                let (class, note) = match flag.effect {
+                    FlagEffect::RustType => (Class::Breaking, "the field's Rust type changes"),
+                    FlagEffect::DebugOutput => {
+                        (Class::Documentation, "only `Debug` output changes")
+                    }
+                    FlagEffect::EventSubject if is => (
+                        Class::Additive,
+                        "`Event::subject` gives this field's value for its events, where it gave `None`",
+                    ),
+                    FlagEffect::EventSubject => (
+                        Class::Breaking,
+                        "`Event::subject` no longer gives this field's value: subjects recorded before no longer match the new deliveries'",
+                    ),
                 };
                 let show = |on: bool| format!("{}: {on}", flag.name);
                 self.push(
@@ -493,10 +507,7 @@ impl Changes {
                     &format!("`{}` changed", flag.name),
                     (show(was), show(is)),
                 );
-                self.note(match flag.effect {
-                    FlagEffect::RustType => "the field's Rust type changes",
-                    FlagEffect::DebugOutput => "only `Debug` output changes",
-                });
+                self.note(note);
             }
             self.texts(
                 &location,

@@ -5,13 +5,15 @@
 //!
 //! The [`Lowerer`] holds the diagnostics and what later checks need to know; each kind of entry
 //! is checked in its own file: [`events`] (domains and event types), [`types`] (the types files,
-//! their names and recursion), [`fields`] (a struct's fields and their types), [`enums`] (an
-//! enum's values), and [`deviation`] (a recorded difference from StepPay's page, on any of them).
+//! their names and recursion), [`fields`] (a struct's fields and their types), [`subject`] (the
+//! field that identifies what a payload describes), [`enums`] (an enum's values), and
+//! [`deviation`] (a recorded difference from StepPay's page, on any of them).
 
 mod deviation;
 mod enums;
 mod events;
 mod fields;
+mod subject;
 mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -45,7 +47,8 @@ pub(crate) fn lower(input: &Input) -> Result<Catalogue, Diagnostics> {
     }
 
     let examples = input.examples.iter().map(|e| e.path.clone()).collect();
-    let mut lowerer = Lowerer { diagnostics, type_kinds: BTreeMap::new(), examples };
+    let mut lowerer =
+        Lowerer { diagnostics, type_kinds: BTreeMap::new(), examples, subjects: Vec::new() };
     // Two mistakes leave nothing else worth checking against them: say so first, at the file
     // (or folder), rather than once per event or example that they break.
     if events.events.is_empty() {
@@ -65,6 +68,7 @@ pub(crate) fn lower(input: &Input) -> Result<Catalogue, Diagnostics> {
     let domains = lowerer.domains(&input.events, &events);
     let events = lowerer.events(&input.events, &events, &domains);
     lowerer.check_recursion(&types, &input.types);
+    lowerer.check_subjects_are_read(&events);
     if lowerer.diagnostics.is_empty() {
         Ok(Catalogue::new(domains, events, types))
     } else {
@@ -78,6 +82,8 @@ struct Lowerer {
     type_kinds: BTreeMap<String, bool>,
     /// The paths of the example deliveries, which a deviation may cite as its evidence.
     examples: BTreeSet<String>,
+    /// The fields marked `subject`, checked against the events once those are lowered.
+    subjects: Vec<subject::MarkedSubject>,
 }
 
 impl Lowerer {

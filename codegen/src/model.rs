@@ -89,6 +89,21 @@ pub struct TypeDef {
     pub kind: TypeKind,
 }
 
+impl TypeDef {
+    /// The field marked as its subject, if it is a struct that has one.
+    pub fn subject(&self) -> Option<&FieldDef> {
+        match &self.kind {
+            TypeKind::Struct(def) => def.fields.iter().find(|f| f.subject),
+            TypeKind::Enum(_) => None,
+        }
+    }
+
+    /// The kind of its subjects: its name in snake_case, e.g. `payment`, `price`.
+    pub fn subject_kind(&self) -> String {
+        crate::names::snake_case(&self.name)
+    }
+}
+
 /// The shape of a [`TypeDef`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TypeKind {
@@ -122,6 +137,11 @@ pub struct FieldDef {
     /// integer: both forms parse, read as text, and are written back as they came (the runtime's
     /// `LenientId`). Only ever set on a [`TypeRef::String`] field.
     pub lenient: bool,
+    /// Whether it identifies the object its struct describes (`paymentId` of `Payment`): the
+    /// generated `Event::subject` gives the struct's [`TypeDef::subject_kind`] and this field's
+    /// value, e.g. `payment:4418273`. At most one field of a struct; only ever set on a `Long`,
+    /// `Int` or `String` field that is not `sensitive`, of a struct that is an event's `data`.
+    pub subject: bool,
     /// What it holds.
     pub description: Text,
     /// Evidence or quirks, in English.
@@ -141,6 +161,7 @@ impl FieldDef {
             get: |field| field.sensitive,
         },
         FieldFlag { name: "lenient", effect: FlagEffect::RustType, get: |field| field.lenient },
+        FieldFlag { name: "subject", effect: FlagEffect::EventSubject, get: |field| field.subject },
     ];
 }
 
@@ -162,6 +183,10 @@ pub enum FlagEffect {
     RustType,
     /// Only what `Debug` prints; the API is unchanged.
     DebugOutput,
+    /// What the generated `Event::subject` gives for the same delivery: turned on, a value where
+    /// it gave `None`, which breaks no code; turned off (or moved to another field), `None` or
+    /// another value where it gave one, so subjects users recorded no longer match new ones.
+    EventSubject,
 }
 
 /// A reviewed, deliberate difference between the catalogue and StepPay's own pages (the

@@ -77,6 +77,8 @@ pub(crate) struct FieldYaml {
     pub(crate) sensitive: bool,
     #[serde(default)]
     pub(crate) lenient: bool,
+    #[serde(default)]
+    pub(crate) subject: bool,
     pub(crate) description: TextYaml,
     #[serde(default)]
     pub(crate) note: Option<String>,

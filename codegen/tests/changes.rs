@@ -49,8 +49,11 @@ const BILLING: &str = "schema/types/billing.yaml";
 const KIND: &str = "schema/types/type.yaml";
 
 const NEW_EVENT: &str = "    schema: Count\n";
-const ITEM_FIELDS: &str = "    fields:\n      - name: id\n        type: Long\n        description: { ko: 상품 번호, en: Item id }\n";
+const ITEM_FIELDS: &str = "    fields:\n      - name: id\n        type: Long\n        subject: true\n        description: { ko: 상품 번호, en: Item id }\n";
 const EXTRA_STRUCT: &str = "  - name: Count\n";
+const CHARGE_SUBJECT: &str =
+    "      - name: chargeId\n        type: String\n        subject: true\n";
+const CHARGE_ID: &str = "      - name: chargeId\n        type: String\n";
 
 struct Rule {
     name: &'static str,
@@ -96,7 +99,7 @@ fn rules() -> Vec<Rule> {
             vec![Edit(
                 SHOP,
                 ITEM_FIELDS,
-                "    fields:\n      - name: id\n        type: Long\n        description: { ko: 상품 번호, en: Item id }\n      - name: color\n        type: String\n        nullable: true\n        description: { ko: 색상, en: Colour }\n",
+                "    fields:\n      - name: id\n        type: Long\n        subject: true\n        description: { ko: 상품 번호, en: Item id }\n      - name: color\n        type: String\n        nullable: true\n        description: { ko: 색상, en: Colour }\n",
             )],
             (Additive, "Item.color", "field added"),
             Bump::Minor,
@@ -106,7 +109,7 @@ fn rules() -> Vec<Rule> {
             vec![Edit(
                 SHOP,
                 ITEM_FIELDS,
-                "    fields:\n      - name: id\n        type: Long\n        description: { ko: 상품 번호, en: Item id }\n      - name: sku\n        type: String\n        description: { ko: 재고 코드, en: SKU }\n",
+                "    fields:\n      - name: id\n        type: Long\n        subject: true\n        description: { ko: 상품 번호, en: Item id }\n      - name: sku\n        type: String\n        description: { ko: 재고 코드, en: SKU }\n",
             )],
             (Additive, "Item.sku", "field added"),
             Bump::Minor,
@@ -184,7 +187,11 @@ fn rules() -> Vec<Rule> {
         ),
         rule(
             "event pointed to another schema",
-            vec![Edit(EVENTS, "    schema: Charge\n", "    schema: Count\n")],
+            // `Charge` is then no event's `data`, so its subject goes too.
+            vec![
+                Edit(EVENTS, "    schema: Charge\n", "    schema: Count\n"),
+                Edit(BILLING, CHARGE_SUBJECT, CHARGE_ID),
+            ],
             (Breaking, "billing.charged", "event points to another schema"),
             Bump::Major,
         ),
@@ -286,6 +293,33 @@ fn rules() -> Vec<Rule> {
                 "      - name: holder\n        type: String\n        sensitive: true\n        lenient: true\n",
             )],
             (Breaking, "Charge.holder", "`lenient` changed"),
+            Bump::Major,
+        ),
+        Rule {
+            name: "subject marked",
+            before: vec![Edit(BILLING, CHARGE_SUBJECT, CHARGE_ID)],
+            after: Vec::new(),
+            example: false,
+            expected: (Additive, "Charge.chargeId", "`subject` changed"),
+            bump: Bump::Minor,
+        },
+        rule(
+            "subject removed",
+            vec![Edit(BILLING, CHARGE_SUBJECT, CHARGE_ID)],
+            (Breaking, "Charge.chargeId", "`subject` changed"),
+            Bump::Major,
+        ),
+        rule(
+            "subject moved to another field",
+            vec![
+                Edit(BILLING, CHARGE_SUBJECT, CHARGE_ID),
+                Edit(
+                    BILLING,
+                    "        lenient: true\n        description: { ko: 주문 번호, en: Order id }\n",
+                    "        lenient: true\n        subject: true\n        description: { ko: 주문 번호, en: Order id }\n",
+                ),
+            ],
+            (Breaking, "Charge.chargeId", "`subject` changed"),
             Bump::Major,
         ),
         Rule {

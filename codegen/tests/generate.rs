@@ -165,6 +165,29 @@ fn a_new_event_is_one_entry() {
     assert_eq!(operation["messages"][0]["$ref"], "#/channels/webhook/messages/billing.refunded");
 }
 
+#[test]
+fn a_payload_without_a_subject_gives_none() {
+    let mut input = fixture("mini");
+    let shop = input.types.iter_mut().find(|f| f.path.ends_with("/shop.yaml")).expect("shop.yaml");
+    let marked = "        lenient: true\n        subject: true\n";
+    assert_eq!(shop.text.matches(marked).count(), 1, "Count.countId is the subject");
+    *shop = codegen::SourceFile::new(
+        shop.path.clone(),
+        shop.text.replace(marked, "        lenient: true\n"),
+    );
+    let output = codegen::generate(&input).unwrap_or_else(|e| panic!("{e}"));
+    let event = &output.files["generated/src/generated/event.rs"];
+    assert!(event.contains("Self::StockCounted(_) => None,"), "{event}");
+    assert!(event.contains("for the events of `Count`, which have none,"), "{event}");
+    assert!(event.contains("&[\"item\", \"charge\"]"), "no `count` kind: {event}");
+    let docs = &output.files["generated/docs/webhooks.md"];
+    assert!(!docs.contains("`countId` (대상 · subject)"));
+    let schema: serde_json::Value =
+        serde_json::from_str(&output.files["generated/schema/Count.schema.json"]).expect("JSON");
+    assert_eq!(schema["properties"]["countId"].get("x-subject"), None);
+    assert_eq!(schema["$defs"]["Item"]["properties"]["id"]["x-subject"], true);
+}
+
 /// The AsyncAPI document of `output`, read back as a YAML reader sees it.
 fn asyncapi(output: &codegen::Output) -> serde_json::Value {
     let text = &output.files["generated/asyncapi/asyncapi.yaml"];

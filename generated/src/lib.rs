@@ -120,6 +120,11 @@
 //!   catalogue marks sensitive (names, emails, phones, addresses, bank accounts, registration
 //!   numbers; the reference tables list them), and an unknown event's raw `data` is not printed.
 //!   Serialization is unchanged.
+//! - **Each delivery names what it is about**: [`Webhook::subject`] gives a [`Subject`] such as
+//!   `payment:4418273`, the payload type's name in snake_case and the id of the object it
+//!   describes (the reference tables mark that field), to record and to find deliveries by.
+//!   Its text reads back with `parse`, and a [`ParseSubjectError`] says what is wrong with bad
+//!   text. A subject is never personal data.
 //! - Payload structs are `#[non_exhaustive]`, and their fields public: in tests, start from an
 //!   example delivery (`testing::example`, feature `test-util`) or from JSON, and change fields.
 
@@ -156,7 +161,8 @@ pub mod testing;
 pub use crate::generated::{Event, EventType, Handler, dispatch, types};
 pub use crate::runtime::{
     Delivery, HandlerError, LenientId, OperatorNote, ParseError, ParseErrorKind,
-    ParseEventTypeError, UnknownEvent, Unreadable, UnreadableAction, Unrecognized, Webhook,
+    ParseEventTypeError, ParseSubjectError, Subject, UnknownEvent, Unreadable, UnreadableAction,
+    Unrecognized, Webhook,
 };
 
 /// The README's examples, compiled and run as doctests so that it stays true. They use the

@@ -736,6 +736,15 @@ async fn operators_list_retry_and_discard_by_filter(backend: Backend) {
         fixture.store.count(&Filter::new().received_before(future)).await.expect("count"),
         5
     );
+    // The subject the receiver read from each delivery at claim time finds it: "did the webhook
+    // for payment 7002 arrive?" An unreadable delivery has none.
+    let about_7002 = Filter::new().subject("payment:7002");
+    let listed = fixture.store.list(&about_7002, &Page::first(10)).await.expect("list");
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].key, key_of(&delivery(7002)));
+    assert_eq!(listed[0].subject.as_deref(), Some("payment:7002"));
+    let unreadable = fixture.store.get(&key_of(&unreadable_delivery(7005))).await.expect("get");
+    assert_eq!(unreadable.expect("kept").summary.subject, None);
     // One in detail.
     let detail = fixture.store.get(&key_of(&delivery(7001))).await.expect("get").expect("kept");
     assert_eq!(

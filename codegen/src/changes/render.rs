@@ -49,9 +49,10 @@ fn write_markdown(
     writeln!(out)?;
     write!(
         out,
-        "Classes, for the crate's users: **breaking** may stop their code compiling or change a type \
-         (semver major; for a 0.x crate, minor); **additive** adds API and breaks no code (minor; for \
-         0.x, patch); **documentation** changes no API (patch)."
+        "Classes, for the crate's users: **breaking** may stop their code compiling, change a type \
+         or change what a method gives for the same delivery (semver major; for a 0.x crate, \
+         minor); **additive** adds API and breaks no code (minor; for 0.x, patch); \
+         **documentation** changes no API (patch)."
     )?;
     if let Some((current, next)) = version.and_then(|v| Some((v, report.next_version(v)?))) {
         if report.bump() == Bump::None {

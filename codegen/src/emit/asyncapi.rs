@@ -16,15 +16,16 @@
 //! draft-07 ignores what stands beside a `$ref`); its example is `schema/examples/<event type>.json`, when there is one.
 //! Unlike the JSON Schemas, which list the documented enum values as a closed `enum`, the enums
 //! here are open: each documented value is a `const` branch of an `anyOf` with its description,
-//! and a last branch takes any other string. Personal data keeps `x-sensitive: true`, and a
-//! lenient id is `type: [string, integer]`.
+//! and a last branch takes any other string. Personal data keeps `x-sensitive: true`, the field
+//! that identifies the object a payload describes `x-subject: true`, and a lenient id is
+//! `type: [string, integer]`.
 
 mod yaml;
 
 use std::collections::BTreeMap;
 
 use self::yaml::{Map, Node};
-use super::json_schema::{ENVELOPE, JsonShape, LENIENT_TYPES, SENSITIVE, shape};
+use super::json_schema::{ENVELOPE, JsonShape, LENIENT_TYPES, SENSITIVE, SUBJECT, shape};
 use super::{ASYNCAPI_DIR, Files, describe, header, note_paragraphs};
 use crate::model::{Catalogue, EnumDef, EventDef, FieldDef, StructDef, TypeDef, TypeKind, TypeRef};
 use crate::source::SourceFile;
@@ -59,8 +60,8 @@ documented values and take any other string, and no object is closed.
 
 Generated from the catalogue of the steppay-webhooks crate, which follows StepPay's pages and \
 the deliveries seen, and says where the two differ. A property marked `x-sensitive: true` holds \
-personal data; an id typed string or integer is documented as a string but may arrive as a JSON \
-integer.
+personal data; one marked `x-subject: true` identifies the object its payload describes; an id \
+typed string or integer is documented as a string but may arrive as a JSON integer.
 ";
 
 const SERVER_DESCRIPTION: &str = "\
@@ -380,6 +381,7 @@ fn field_schema(field: &FieldDef) -> Map {
     schema
         .with("description", describe(&field.description))
         .with_some(SENSITIVE, field.sensitive.then_some(true))
+        .with_some(SUBJECT, field.subject.then_some(true))
 }
 
 fn type_ref_schema(ty: &TypeRef) -> Map {

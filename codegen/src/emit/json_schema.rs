@@ -4,7 +4,8 @@
 //! Each file is self-contained (its nested types under `$defs`), so any validator can use it
 //! without resolving references across files. Enums list the documented values only: the files
 //! describe StepPay's documented contract, while the crate also accepts values added later.
-//! Properties that hold personal data carry the annotation `"x-sensitive": true`.
+//! Properties that hold personal data carry the annotation `"x-sensitive": true`, and the one
+//! that identifies the object a payload describes (its subject) `"x-subject": true`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,6 +19,10 @@ const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 
 /// The annotation on a property that holds personal data (a field marked `sensitive`).
 pub(super) const SENSITIVE: &str = "x-sensitive";
+
+/// The annotation on the property that identifies the object a payload describes (a field
+/// marked `subject`).
+pub(super) const SUBJECT: &str = "x-subject";
 
 /// A local date-time as StepPay writes it: no offset, 0 to 9 fraction digits.
 const LOCAL_DATE_TIME: &str = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$";
@@ -149,6 +154,10 @@ fn type_schema(ty: &TypeDef) -> Schema {
                 if field.sensitive {
                     // An annotation, not a constraint: tools that scrub logs can look for it.
                     schema.insert(SENSITIVE.into(), json!(true));
+                }
+                if field.subject {
+                    // An annotation too: what a receiver records to find a delivery by.
+                    schema.insert(SUBJECT.into(), json!(true));
                 }
                 properties.insert(field.json_name.clone(), schema.to_value());
                 if !field.nullable {

@@ -15,6 +15,9 @@ const INLINE_VALUES: usize = 12;
 /// The type cell of a `lenient` field (always a `String`, which may arrive as an integer).
 const LENIENT: &str = "String (또는 정수 · or an integer)";
 
+/// The mark after the name of a struct's subject field, in the field cell.
+const SUBJECT: &str = "(대상 · subject)";
+
 pub(crate) fn emit(catalogue: &Catalogue, files: &mut Files) {
     let mut out = String::new();
     // `fmt::Write` for `String` cannot fail.
@@ -107,7 +110,10 @@ fn write_reference(catalogue: &Catalogue, out: &mut String) -> std::fmt::Result 
          serialization writes them unchanged. \
          A field typed `{LENIENT}` is an id StepPay documents as a string but may send as a JSON \
          integer: the crate takes both (`LenientId`), reads them as text and writes each back in \
-         the form it came in."
+         the form it came in. \
+         The field marked `{SUBJECT}` identifies the object a payload describes: the crate's \
+         `Event::subject` gives the payload type's name in snake_case and that field's value, \
+         e.g. `payment:4418273`, which a receiver can record to find a delivery by."
     )?;
     for ty in ordered_types(catalogue) {
         writeln!(out)?;
@@ -170,6 +176,15 @@ fn write_struct(
         writeln!(out, "The `data` of {}.", events.join(", "))?;
         writeln!(out)?;
     }
+    if let Some(field) = ty.subject() {
+        writeln!(
+            out,
+            "대상 — Subject: `{0}`, as `{1}:<{0}>` (`Event::subject`).",
+            field.json_name,
+            ty.subject_kind()
+        )?;
+        writeln!(out)?;
+    }
     writeln!(out, "| Field | Type | Nullable | Personal data | 설명 | Description | Values |")?;
     writeln!(out, "| --- | --- | --- | --- | --- | --- | --- |")?;
     for field in &def.fields {
@@ -180,9 +195,10 @@ fn write_struct(
         if let Some(deviation) = &field.deviation {
             write!(description, "<br>{}", deviation_cell(deviation))?;
         }
+        let mark = if field.subject { format!(" {SUBJECT}") } else { String::new() };
         writeln!(
             out,
-            "| `{}` | {} | {} | {} | {} | {} | {} |",
+            "| `{}`{mark} | {} | {} | {} | {} | {} | {} |",
             field.json_name,
             if field.lenient { LENIENT.to_owned() } else { type_cell(&field.ty) },
             if field.nullable { "Yes" } else { "No" },

@@ -1,5 +1,6 @@
 //! A struct's fields: unique JSON and Rust names, a type that resolves and that the runtime
-//! can read, `lenient` only where it means something.
+//! can read, `lenient` only where it means something (`subject` is checked in
+//! [`super::subject`]).
 
 use std::collections::BTreeMap;
 
@@ -8,7 +9,7 @@ use super::deviation::FIELD_PAGE_KEYS;
 use crate::diagnostic::Diagnostic;
 use crate::model::{FieldDef, PageSays, TypeRef};
 use crate::names::{escape_keyword, is_identifier, is_keyword, snake_case};
-use crate::source::SourceFile;
+use crate::source::{Location, SourceFile};
 use crate::yaml;
 
 /// The catalogue's scalar types.
@@ -24,6 +25,8 @@ impl Lowerer {
     ) -> Vec<FieldDef> {
         let mut json_names: BTreeMap<&str, usize> = BTreeMap::new();
         let mut rust_names: BTreeMap<String, &str> = BTreeMap::new();
+        // The struct's subject so far: its JSON name and where `subject: true` is written.
+        let mut subject: Option<(String, Location)> = None;
         let mut out = Vec::new();
         for field in fields {
             let json = field.name.as_str();
@@ -68,6 +71,16 @@ impl Lowerer {
             {
                 self.check_lenient(file, &scope, ty);
             }
+            if field.subject {
+                let location = self.subject(
+                    file,
+                    &scope,
+                    (owner, json),
+                    (ty.as_ref(), field.sensitive),
+                    subject.as_ref(),
+                );
+                subject.get_or_insert((json.to_owned(), location));
+            }
             let what = format!("field `{owner}.{json}`");
             let description = self.text(file, &scope, ("description", &what), &field.description);
             let said = ty.iter().map(|ty| PageSays::Type(ty.to_string()));
@@ -87,6 +100,7 @@ impl Lowerer {
                     nullable: field.nullable,
                     sensitive: field.sensitive,
                     lenient: field.lenient,
+                    subject: field.subject,
                     description,
                     note: field.note.clone(),
                     deviation,

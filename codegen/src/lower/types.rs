@@ -26,6 +26,7 @@ const CRATE_TYPE_NAMES: &[&str] = &[
     "ParseEventTypeError",
     "Redacted",
     "LenientId",
+    "Subject",
 ];
 
 /// Names the generated modules use unqualified (imported, or from Rust's prelude), which a

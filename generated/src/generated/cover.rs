@@ -16,7 +16,9 @@ use crate::runtime::Unrecognized;
 pub struct Cover {
     /// 커버 번호 — Cover id
     ///
-    /// **Note:** Not lenient. A Long in the doc, StepPay's own cover number. Unlike the three ids after it, it is never the merchant's, and StepPay's own numbers are Longs in every schema.
+    /// **Note:** Not lenient. A Long in the doc, StepPay's own cover number. Unlike the three ids after it, it is never the merchant's, and StepPay's own numbers are Longs in every schema. The subject, as the cover number identifies the one StepCover case (reminders after a failed recurring payment, then a pause) that all four cover events describe; customerId, orderId and subscriptionId name other objects, each the merchant's id or StepPay's, so none of them says which cover it is.
+    ///
+    /// **대상 — Subject:** identifies the object; [`Event::subject`](super::Event::subject) gives `cover:` and this value.
     pub id: i64,
     /// 고객 번호 (커버만 사용하는 경우, 가맹점의 고객 번호) — Customer id (the merchant's own id when only Cover is used)
     ///

@@ -20,6 +20,8 @@ pub struct Customer {
     /// 고객 번호 — Customer id
     ///
     /// **Note:** Not lenient. A Long in the doc, and a JSON integer (242443) in StepPay's create-customer response.
+    ///
+    /// **대상 — Subject:** identifies the object; [`Event::subject`](super::Event::subject) gives `customer:` and this value.
     pub id: i64,
     /// 고객 아이디 — Login id
     ///

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use serde::de::Deserializer;
 use serde::ser::{Serialize, Serializer};
 
-use crate::runtime::{ParseEventTypeError, UnknownEvent};
+use crate::runtime::{ParseEventTypeError, Subject, UnknownEvent};
 #[cfg(feature = "order")]
 use super::types::Order;
 #[cfg(feature = "subscription")]
@@ -22,6 +22,20 @@ use super::types::Customer;
 use super::types::{Product, Price};
 #[cfg(feature = "cover")]
 use super::types::Cover;
+
+/// The kinds of [`Subject`]: the payload types that have a subject field, in snake_case,
+/// in catalogue order. `Subject`'s `FromStr` takes these, whichever domains are compiled.
+pub(crate) const SUBJECT_KINDS: &[&str] = &[
+    "order",
+    "subscription",
+    "usage",
+    "invoice",
+    "payment",
+    "customer",
+    "product",
+    "price",
+    "cover",
+];
 
 /// 웹훅 이벤트 — A webhook event: its type and its typed `data`.
 ///
@@ -300,6 +314,91 @@ impl Event {
             #[cfg(feature = "cover")]
             Self::CoverPaused(_) => "cover.paused",
             Self::Unknown(event) => event.event_type(),
+        }
+    }
+
+    /// 대상 — The business object this event is about, as a [`Subject`] (`kind:id`, e.g.
+    /// `payment:4418273`): the payload type's name in snake_case, and the value of the field that
+    /// identifies the object it describes:
+    ///
+    /// - `order`: `Order.id`
+    /// - `subscription`: `Subscription.subscriptionId`
+    /// - `usage`: `Usage.id`
+    /// - `invoice`: `Invoice.id`
+    /// - `payment`: `Payment.paymentId`
+    /// - `customer`: `Customer.id`
+    /// - `product`: `Product.code`
+    /// - `price`: `Price.priceCode`
+    /// - `cover`: `Cover.id`
+    ///
+    /// `None` for [`Event::Unknown`] and when the field is absent, empty, or too long for a subject
+    /// ([`Subject::MAX_LEN`]).
+    pub fn subject(&self) -> Option<Subject> {
+        match self {
+            #[cfg(feature = "order")]
+            Self::OrderCreated(data) => Subject::new("order", data.id),
+            #[cfg(feature = "order")]
+            Self::OrderUpdated(data) => Subject::new("order", data.id),
+            #[cfg(feature = "order")]
+            Self::OrderPaymentCompleted(data) => Subject::new("order", data.id),
+            #[cfg(feature = "subscription")]
+            Self::SubscriptionCreated(data) => {
+                Subject::new("subscription", data.subscription_id)
+            }
+
+            #[cfg(feature = "subscription")]
+            Self::SubscriptionUpdated(data) => {
+                Subject::new("subscription", data.subscription_id)
+            }
+
+            #[cfg(feature = "subscription")]
+            Self::SubscriptionPaymentDueNotification(data) => {
+                Subject::new("subscription", data.subscription_id)
+            }
+
+            #[cfg(feature = "subscription")]
+            Self::SubscriptionUsageAdded(data) => Subject::new("usage", data.id),
+            #[cfg(feature = "invoice")]
+            Self::InvoiceCreated(data) => Subject::new("invoice", data.id?),
+            #[cfg(feature = "invoice")]
+            Self::InvoiceUpdated(data) => Subject::new("invoice", data.id?),
+            #[cfg(feature = "invoice")]
+            Self::InvoiceDeleted(data) => Subject::new("invoice", data.id?),
+            #[cfg(feature = "payment")]
+            Self::PaymentCompleted(data) => Subject::new("payment", data.payment_id),
+            #[cfg(feature = "payment")]
+            Self::PaymentFailed(data) => Subject::new("payment", data.payment_id),
+            #[cfg(feature = "payment")]
+            Self::PaymentCanceled(data) => Subject::new("payment", data.payment_id),
+            #[cfg(feature = "payment")]
+            Self::PaymentStandby(data) => Subject::new("payment", data.payment_id),
+            #[cfg(feature = "customer")]
+            Self::CustomerCreated(data) => Subject::new("customer", data.id),
+            #[cfg(feature = "customer")]
+            Self::CustomerUpdated(data) => Subject::new("customer", data.id),
+            #[cfg(feature = "customer")]
+            Self::CustomerDeleted(data) => Subject::new("customer", data.id),
+            #[cfg(feature = "product")]
+            Self::ProductCreated(data) => Subject::new("product", &data.code),
+            #[cfg(feature = "product")]
+            Self::ProductUpdated(data) => Subject::new("product", &data.code),
+            #[cfg(feature = "product")]
+            Self::ProductDeleted(data) => Subject::new("product", &data.code),
+            #[cfg(feature = "product")]
+            Self::ProductPriceCreated(data) => Subject::new("price", &data.price_code),
+            #[cfg(feature = "product")]
+            Self::ProductPriceUpdated(data) => Subject::new("price", &data.price_code),
+            #[cfg(feature = "product")]
+            Self::ProductPriceDeleted(data) => Subject::new("price", &data.price_code),
+            #[cfg(feature = "cover")]
+            Self::CoverSentMessage(data) => Subject::new("cover", data.id),
+            #[cfg(feature = "cover")]
+            Self::CoverDelayedMessage(data) => Subject::new("cover", data.id),
+            #[cfg(feature = "cover")]
+            Self::CoverChangedPaymentDate(data) => Subject::new("cover", data.id),
+            #[cfg(feature = "cover")]
+            Self::CoverPaused(data) => Subject::new("cover", data.id),
+            Self::Unknown(_) => None,
         }
     }
 

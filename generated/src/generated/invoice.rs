@@ -22,6 +22,8 @@ pub struct Invoice {
     /// 청구서 번호 — Invoice id
     ///
     /// **Note:** Not lenient. A Long in the doc (nullable, as every Invoice field is) and StepPay's own invoice number.
+    ///
+    /// **대상 — Subject:** identifies the object; [`Event::subject`](super::Event::subject) gives `invoice:` and this value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// 청구서 상태 (임시저장/발송 예약/발송/결제 완료/미납입/발송 실패) — Invoice status

@@ -37,6 +37,7 @@ mod subscription;
 mod usage;
 
 pub use self::event::{Event, EventType};
+pub(crate) use self::event::SUBJECT_KINDS;
 pub use self::handler::{dispatch, Handler};
 
 /// 페이로드 타입 — The payload types: every struct and enum of `schema/types/`.

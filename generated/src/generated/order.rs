@@ -20,6 +20,8 @@ pub struct Order {
     /// 주문 번호 — Order id
     ///
     /// **Note:** Not lenient. A Long in the doc, and StepPay's order examples write the order number as a bare JSON integer (183682).
+    ///
+    /// **대상 — Subject:** identifies the object; [`Event::subject`](super::Event::subject) gives `order:` and this value.
     pub id: i64,
     /// 주문 코드 — Order code
     ///

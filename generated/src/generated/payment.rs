@@ -22,6 +22,8 @@ pub struct Payment {
     /// 스텝페이 결제 번호 — StepPay payment id
     ///
     /// **Note:** Not lenient. A Long in the doc and a bare JSON integer in the real 2023-08-02 delivery. It is StepPay's own payment number, read as i64.
+    ///
+    /// **대상 — Subject:** identifies the object; [`Event::subject`](super::Event::subject) gives `payment:` and this value.
     pub payment_id: i64,
     /// 결제 정보 조회용 idKey — Key for payment lookup
     ///

@@ -22,6 +22,8 @@ pub struct Price {
     /// 가격 코드 — Price plan code
     ///
     /// **Note:** Not lenient. The plan's key (the webhook Price has no id), a code like price_0V4zUJ5bv that no JSON number can hold.
+    ///
+    /// **대상 — Subject:** identifies the object; [`Event::subject`](super::Event::subject) gives `price:` and this value.
     pub price_code: String,
     /// 가격 금액 — Amount
     #[serde(with = "crate::runtime::codec::decimal")]

@@ -21,6 +21,8 @@ pub struct Product {
     /// 상품 코드 — Product code
     ///
     /// **Note:** Not lenient. The product's key (the webhook Product has no id), a code like product_VQyHoGO8c that no JSON number can hold.
+    ///
+    /// **대상 — Subject:** identifies the object; [`Event::subject`](super::Event::subject) gives `product:` and this value.
     pub code: String,
     /// 상품 타입 — Product type
     #[serde(default, skip_serializing_if = "Option::is_none")]

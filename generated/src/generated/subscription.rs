@@ -23,6 +23,8 @@ pub struct Subscription {
     /// 구독 번호 — Subscription id
     ///
     /// **Note:** Not lenient. A Long in the doc, StepPay's own subscription number. Cover.subscriptionId, which may be the merchant's, is the String one.
+    ///
+    /// **대상 — Subject:** identifies the object; [`Event::subject`](super::Event::subject) gives `subscription:` and this value.
     pub subscription_id: i64,
     /// 구독 상태 — Subscription status
     pub status: SubscriptionStatus,

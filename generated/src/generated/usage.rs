@@ -15,7 +15,9 @@ use crate::runtime::Unrecognized;
 pub struct Usage {
     /// 사용량 번호 — Usage id
     ///
-    /// **Note:** Not lenient. A Long in the doc and a bare JSON integer (1) in StepPay's own example of this payload.
+    /// **Note:** Not lenient. A Long in the doc and a bare JSON integer (1) in StepPay's own example of this payload. The subject, as the usage number is the Usage's own id, the one usage of a subscription item that each record in recordQuotas adds to (usage 30417 with records 118820 to 119907 in schema/examples/subscription.usage.added.json); subscriptionItemId names the item, another object, and the records' ids are many.
+    ///
+    /// **대상 — Subject:** identifies the object; [`Event::subject`](super::Event::subject) gives `usage:` and this value.
     pub id: i64,
     /// 구독 항목 번호 — Subscription item id
     ///

@@ -82,7 +82,10 @@ impl<H: Handler + Send + Sync + 'static> Receiver<H> {
         }
         // Accept-first needs somewhere to keep the delivery; without a store it runs inline.
         let accept_first = self.mode == Mode::AcceptFirst && self.keeps_deliveries();
-        let arrival = Arrival::new(&key, event_type, &body).durable(accept_first);
+        // What an operator will look it up by: `payment:4418273`.
+        let subject = parsed.as_ref().ok().and_then(Webhook::subject).map(|s| s.to_string());
+        let arrival =
+            Arrival::new(&key, event_type, &body).subject(subject.as_deref()).durable(accept_first);
         let lease = match self.store.claim(&arrival, self.lease).await {
             Ok(Claim::Acquired(lease)) => lease,
             Ok(Claim::Done) => return (Outcome::Duplicate, event),

@@ -13,6 +13,7 @@ mod delivery;
 mod lenient_id;
 #[cfg_attr(not(feature = "default"), allow(dead_code, unused_macros))]
 mod open_enum;
+mod subject;
 mod unknown;
 mod webhook;
 
@@ -21,6 +22,7 @@ pub use self::lenient_id::LenientId;
 pub use self::open_enum::Unrecognized;
 #[cfg_attr(not(feature = "default"), allow(unused_imports))]
 pub(crate) use self::open_enum::impl_open_enum;
+pub use self::subject::{ParseSubjectError, Subject};
 pub use self::unknown::{ParseEventTypeError, UnknownEvent};
 pub use self::webhook::{ParseError, ParseErrorKind, Webhook};
 

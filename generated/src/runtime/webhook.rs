@@ -14,6 +14,7 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 use serde_json::value::RawValue;
 
 use self::track::{Track, Tracked};
+use super::Subject;
 use crate::generated::{Event, EventType};
 
 /// 웹훅 요청 본문 — One webhook delivery: the body StepPay POSTs.
@@ -131,6 +132,12 @@ impl Webhook {
     /// [`Webhook::timestamp`] as a UTC date-time, or `None` if it is out of range.
     pub fn sent_at(&self) -> Option<DateTime<Utc>> {
         DateTime::from_timestamp(self.timestamp, 0)
+    }
+
+    /// 대상 — The business object this delivery is about, e.g. `payment:4418273`; see
+    /// [`Event::subject`].
+    pub fn subject(&self) -> Option<Subject> {
+        self.event.subject()
     }
 }
 

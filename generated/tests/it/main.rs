@@ -12,6 +12,7 @@ mod parse;
 #[cfg(feature = "axum")]
 mod receive;
 mod robustness;
+mod subject;
 #[cfg(feature = "test-util")]
 mod testing;
 mod verify;

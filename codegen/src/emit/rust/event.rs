@@ -1,12 +1,12 @@
-//! `event.rs`: the `Event` enum (one variant per event type, its payload boxed) and `EventType`
-//! with its names and schema.
+//! `event.rs`: the `Event` enum (one variant per event type, its payload boxed) with each
+//! event's subject, `EventType` with its names and schema, and the kinds of subject.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::{docs, event_cfgs, ident, payload_uses};
 use crate::emit::note_paragraphs;
-use crate::model::{Catalogue, EventDef};
+use crate::model::{Catalogue, EventDef, TypeDef, TypeRef};
 
 pub(super) fn module(catalogue: &Catalogue) -> TokenStream {
     let payload_uses = payload_uses(catalogue);
@@ -20,6 +20,13 @@ pub(super) fn module(catalogue: &Catalogue) -> TokenStream {
     let names_ko: Vec<&str> = events.iter().map(|e| e.name.ko.as_str()).collect();
     let names_en: Vec<&str> = events.iter().map(|e| e.name.en.as_str()).collect();
     let schema_names: Vec<&str> = events.iter().map(|e| e.schema.as_str()).collect();
+    let subjects: Vec<TokenStream> = events.iter().map(|e| subject_of(catalogue, e)).collect();
+    let subject_doc = subject_doc(catalogue);
+    let subject_kinds: Vec<String> = payload_types(catalogue)
+        .iter()
+        .filter(|t| t.subject().is_some())
+        .map(|t| t.subject_kind())
+        .collect();
     quote! {
         //! The [`Event`] enum (one variant per event type) and [`EventType`].
 
@@ -29,8 +36,12 @@ pub(super) fn module(catalogue: &Catalogue) -> TokenStream {
         use serde::de::Deserializer;
         use serde::ser::{Serialize, Serializer};
 
-        use crate::runtime::{ParseEventTypeError, UnknownEvent};
+        use crate::runtime::{ParseEventTypeError, Subject, UnknownEvent};
         #payload_uses
+
+        /// The kinds of [`Subject`]: the payload types that have a subject field, in snake_case,
+        /// in catalogue order. `Subject`'s `FromStr` takes these, whichever domains are compiled.
+        pub(crate) const SUBJECT_KINDS: &[&str] = &[#(#subject_kinds),*];
 
         /// 웹훅 이벤트 — A webhook event: its type and its typed `data`.
         ///
@@ -63,6 +74,14 @@ pub(super) fn module(catalogue: &Catalogue) -> TokenStream {
                 match self {
                     #(#cfgs Self::#variants(_) => #types,)*
                     Self::Unknown(event) => event.event_type(),
+                }
+            }
+
+            #subject_doc
+            pub fn subject(&self) -> Option<Subject> {
+                match self {
+                    #(#cfgs Self::#variants #subjects,)*
+                    Self::Unknown(_) => None,
                 }
             }
 
@@ -150,6 +169,93 @@ pub(super) fn module(catalogue: &Catalogue) -> TokenStream {
             }
         }
     }
+}
+
+/// The payload types of the events, each once, in the order of their first event.
+fn payload_types(catalogue: &Catalogue) -> Vec<&TypeDef> {
+    let mut types: Vec<&TypeDef> = Vec::new();
+    for event in &catalogue.events {
+        if let Some(ty) = catalogue.type_named(&event.schema)
+            && !types.iter().any(|t| t.name == ty.name)
+        {
+            types.push(ty);
+        }
+    }
+    types
+}
+
+/// The rest of `Event::subject`'s arm for `event`, after its variant: the payload's subject
+/// field read as a `Subject`, through `?` when it is optional, or none. An integer is passed by
+/// value, a string by reference.
+fn subject_of(catalogue: &Catalogue, event: &EventDef) -> TokenStream {
+    let Some(ty) = catalogue.type_named(&event.schema) else { return quote! { (_) => None } };
+    let Some(field) = ty.subject() else { return quote! { (_) => None } };
+    let kind = ty.subject_kind();
+    let name = ident(&field.rust_name);
+    let copy = matches!(field.ty, TypeRef::Long | TypeRef::Int);
+    let id = match (field.nullable, copy) {
+        (false, false) => quote! { &data.#name },
+        (false, true) => quote! { data.#name },
+        (true, false) => quote! { data.#name.as_ref()? },
+        (true, true) => quote! { data.#name? },
+    };
+    quote! { (data) => Subject::new(#kind, #id) }
+}
+
+/// `Event::subject`'s docs, with the subject field of each payload type.
+fn subject_doc(catalogue: &Catalogue) -> TokenStream {
+    let mut paragraphs = vec![
+        "대상 — The business object this event is about, as a [`Subject`] (`kind:id`, e.g. \
+         `payment:4418273`): the payload type's name in snake_case, and the value of the field \
+         that identifies the object it describes:"
+            .to_owned(),
+    ];
+    let mut kinds = Vec::new();
+    let mut without = Vec::new();
+    for ty in payload_types(catalogue) {
+        match ty.subject() {
+            Some(field) => {
+                kinds.push(format!("- `{}`: `{}.{}`", ty.subject_kind(), ty.name, field.json_name));
+            }
+            None => without.push(format!("`{}`", ty.name)),
+        }
+    }
+    paragraphs.push(kinds.join("\n"));
+    let without = if without.is_empty() {
+        String::new()
+    } else {
+        format!(", for the events of {}, which have none,", without.join(", "))
+    };
+    paragraphs.push(format!(
+        "`None` for [`Event::Unknown`]{without} and when the field is absent, empty, or too long \
+         for a subject ([`Subject::MAX_LEN`])."
+    ));
+    let lines = paragraphs.iter().enumerate().flat_map(|(i, paragraph)| {
+        let blank = (i > 0).then(String::new);
+        blank.into_iter().chain(paragraph.lines().flat_map(|line| wrap(line, DOC_WIDTH)))
+    });
+    let lines = lines.map(|line| if line.is_empty() { line } else { format!(" {line}") });
+    quote! { #(#[doc = #lines])* }
+}
+
+/// The width of a doc comment's text in `impl Event`: 100 columns less the indentation and `/// `.
+const DOC_WIDTH: usize = 92;
+
+/// `text` broken between words into lines of at most `width` characters (a longer word alone).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines
 }
 
 fn event_docs(event: &EventDef, with_payload: bool) -> TokenStream {

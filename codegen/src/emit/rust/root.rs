@@ -42,6 +42,7 @@ pub(super) fn module(catalogue: &Catalogue) -> TokenStream {
         #(#declarations)*
 
         pub use self::event::{Event, EventType};
+        pub(crate) use self::event::SUBJECT_KINDS;
         pub use self::handler::{dispatch, Handler};
 
         /// 페이로드 타입 — The payload types: every struct and enum of `schema/types/`.

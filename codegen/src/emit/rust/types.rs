@@ -163,6 +163,13 @@ fn struct_item(
                 paragraphs
                     .push(format!("**개인정보 — Personal data:** `Debug` prints `{REDACTED}`."));
             }
+            if field.subject {
+                paragraphs.push(format!(
+                    "**대상 — Subject:** identifies the object; [`Event::subject`](super::Event::subject) \
+                     gives `{}:` and this value.",
+                    ty.subject_kind()
+                ));
+            }
             let doc = docs(&field.description, &paragraphs);
             let serde = field_serde(field);
             quote! {
