@@ -306,6 +306,18 @@ pub struct DeadLetter {
     pub last_outcome: AttemptOutcome,
 }
 
+impl DeadLetter {
+    /// The delivery `key`, which died after `attempts` runs, the last ending in `last_outcome`.
+    pub fn new(
+        key: DeliveryKey,
+        event_type: Option<String>,
+        attempts: u32,
+        last_outcome: AttemptOutcome,
+    ) -> Self {
+        Self { key, event_type, attempts, last_outcome }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -187,6 +187,25 @@ pub struct DeliverySummary {
 }
 
 impl DeliverySummary {
+    /// A delivery `key` in `state`, first received at `received_at`, with nothing else known
+    /// yet: no event type, subject, run, due time or reason, and no body. A store of your own
+    /// builds its summaries from this and sets the other fields.
+    pub fn new(key: DeliveryKey, state: State, received_at: SystemTime) -> Self {
+        Self {
+            key,
+            state,
+            event_type: None,
+            subject: None,
+            attempts: 0,
+            received_at,
+            updated_at: received_at,
+            due_at: None,
+            last_outcome: None,
+            reason: None,
+            has_body: false,
+        }
+    }
+
     /// The cursor of the page that ends with this delivery.
     pub fn cursor(&self) -> Cursor {
         Cursor { received_at: self.received_at, key: self.key.clone() }
