@@ -76,6 +76,7 @@ header small { color: #9ca3af; }
 main { padding: 16px 24px; max-width: 1280px; }
 h1 { font-size: 20px; margin: 8px 0 12px; }
 h2 { font-size: 16px; margin: 20px 0 8px; }
+section > h2:first-child { margin-top: 0; }
 section, .card { background: #fff; border: 1px solid #e5e7eb; border-radius: 6px; padding: 12px 16px; margin-bottom: 16px; }
 table { border-collapse: collapse; width: 100%; background: #fff; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e5e7eb; vertical-align: top; }
@@ -117,7 +118,7 @@ pub(super) fn page(lang: Lang, home: &str, title: &str, body: &str) -> String {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>{title} · StepPay webhooks</title>
 <style>{STYLE}</style>
 </head>

@@ -136,7 +136,7 @@ pub(super) fn unhex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// The headers every page is answered with: no script, no frame, no referrer, no cache.
+/// The headers every page is answered with: no script, no frame, no referrer to other sites (the `Origin` check of forms needs one to this one), no cache.
 pub(super) const HEADERS: [(&str, &str); 5] = [
     (
         "content-security-policy",
@@ -144,7 +144,7 @@ pub(super) const HEADERS: [(&str, &str); 5] = [
          frame-ancestors 'none'; base-uri 'none'",
     ),
     ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "no-referrer"),
+    ("referrer-policy", "same-origin"),
     ("cache-control", "no-store"),
     ("x-frame-options", "DENY"),
 ];
