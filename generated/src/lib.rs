@@ -95,6 +95,9 @@
 //! - `metrics`: the receiver records what it does through the `metrics` facade; the application
 //!   picks the exporter.
 //! - `axum`: the `axum` module, the receiver as an axum route, and an extractor.
+//! - `redact`: the `redact` module: a delivery's body with the values the catalogue marks as
+//!   personal data (and any member it does not list) replaced by `"<redacted>"`, for showing it
+//!   to people. It compiles in the JSON Schema of each event type.
 //! - `test-util`: the `testing` module, for your tests: every event type's example delivery,
 //!   requests signed as StepPay signs them, and the broken ones a receiver must refuse. It may
 //!   change in minor releases.
@@ -153,6 +156,8 @@ pub mod verify;
 pub mod axum;
 #[cfg(feature = "receive")]
 pub mod receive;
+#[cfg(feature = "redact")]
+pub mod redact;
 #[cfg(feature = "receive")]
 pub mod store;
 #[cfg(feature = "test-util")]

@@ -1,6 +1,7 @@
 //! Emits `generated/deliveries/`: the example delivery of each event type, copied byte for byte
 //! from `schema/examples/<event type>.json`, and the Rust module that looks them up
-//! (`generated/src/generated/examples.rs`, compiled with the crate's `test-util` feature).
+//! (`generated/src/generated/examples.rs`, compiled with the crate's `test-util` feature, and its
+//! JSON Schema lookup with `redact` too).
 //!
 //! The copies are what makes the examples travel in the crate's package: `schema/` lies outside
 //! it. They are generated like everything else, so an example added to the catalogue is there

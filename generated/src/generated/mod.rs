@@ -4,7 +4,7 @@
 
 mod event;
 
-#[cfg(feature = "test-util")]
+#[cfg(any(feature = "test-util", feature = "redact"))]
 pub(crate) mod examples;
 
 mod handler;

@@ -36,7 +36,7 @@ pub(super) fn module(catalogue: &Catalogue) -> TokenStream {
         //! [`Handler`] and [`dispatch`].
 
         mod event;
-        #[cfg(feature = "test-util")]
+        #[cfg(any(feature = "test-util", feature = "redact"))]
         pub(crate) mod examples;
         mod handler;
         #(#declarations)*
@@ -60,7 +60,7 @@ pub(super) fn module(catalogue: &Catalogue) -> TokenStream {
 }
 
 /// `examples.rs`: the example delivery and the JSON Schema of each event type, for the crate's
-/// `testing` module. `has_example` says which event types have an example in the catalogue.
+/// `testing` module (and the schemas for its `redact` module). `has_example` says which event types have an example in the catalogue.
 pub(crate) fn examples_module(catalogue: &Catalogue, has_example: impl Fn(&str) -> bool) -> String {
     let cfgs = event_cfgs(catalogue);
     let mut body_arms = Vec::new();
@@ -89,13 +89,15 @@ pub(crate) fn examples_module(catalogue: &Catalogue, has_example: impl Fn(&str) 
         quote! { #cfg EventType::#variant => include_str!(#path), }
     });
     let tokens = quote! {
-        //! The example delivery and the JSON Schema of each event type, for `crate::testing`
-        //! (feature `test-util`). The bodies are the copies in `generated/deliveries/`.
+        //! The example delivery and the JSON Schema of each event type: both for
+        //! `crate::testing` (feature `test-util`), the schemas for `crate::redact` (feature
+        //! `redact`). The bodies are the copies in `generated/deliveries/`.
 
         use super::event::EventType;
 
         /// The example delivery of `event_type`, byte for byte as in
         /// `schema/examples/<event type>.json`; `None` when the catalogue has none.
+        #[cfg(feature = "test-util")]
         #allow
         pub(crate) fn body(event_type: EventType) -> Option<&'static str> {
             #body
