@@ -6,6 +6,7 @@
 //! arrive, what happened to it, which deliveries failed in the last hour and why, and retry
 //! them.
 
+use std::io::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -68,8 +69,11 @@ impl Fixture {
     /// `STEPPAY_TEST_POSTGRES`.
     fn postgres(test: &str) -> Option<Self> {
         let Ok(config) = std::env::var("STEPPAY_TEST_POSTGRES") else {
-            eprintln!(
-                "note: STEPPAY_TEST_POSTGRES is not set, so `{test}` did not run against PostgreSQL"
+            // Straight to the terminal: the harness hides what a passing test prints with
+            // `eprintln!`.
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: STEPPAY_TEST_POSTGRES is not set, so `{test}` did NOT run against PostgreSQL"
             );
             return None;
         };

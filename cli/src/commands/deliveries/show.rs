@@ -1,6 +1,7 @@
 //! `deliveries show KEY`: what happened to one delivery: its state and why, each run (when it
 //! started, how long it took, how it ended, what started it), when it runs next, and its body
-//! with personal data redacted (`--reveal` shows it, and says so on stderr).
+//! with personal data redacted by the library's `redact` module (`--reveal` shows it, and says
+//! so on stderr).
 
 use std::process::ExitCode;
 
@@ -8,6 +9,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use steppay_webhooks::EventType;
 use steppay_webhooks::key::DeliveryKey;
+use steppay_webhooks::redact::{self, RedactedBody};
 use steppay_webhooks::store::{DeliveryRecord, State};
 
 use super::store::StoreArgs;
@@ -16,7 +18,6 @@ use super::{SummaryJson, now};
 use crate::error::{CliError, Code};
 use crate::json::Tree;
 use crate::output::{Output, bold, dim, warn};
-use crate::schema::PayloadSchema;
 
 #[derive(clap::Args)]
 #[command(after_help = "\
@@ -122,10 +123,10 @@ pub(crate) async fn run(args: Args, output: Output) -> Result<ExitCode, CliError
 
 /// The body as `show` prints it.
 enum Body {
-    /// Kept, and shown: redacted unless `--reveal`.
+    /// Kept, and shown: redacted by the library's rule unless `--reveal`.
     Shown { tree: Tree, redacted: usize },
-    /// Kept, but not shown redacted: why.
-    Hidden(&'static str),
+    /// Kept, but not shown: why.
+    Hidden(String),
     /// Not kept any more (done, or discarded).
     Gone,
 }
@@ -135,30 +136,26 @@ impl Body {
         let Some(bytes) = &record.body else {
             return Self::Gone;
         };
-        let Some(mut tree) = std::str::from_utf8(bytes).ok().and_then(|t| Tree::parse(t).ok())
-        else {
-            return Self::Hidden("it is not UTF-8 JSON (--reveal shows nothing more)");
+        let text = if reveal {
+            // As received: members in their order, numbers as written.
+            std::str::from_utf8(bytes).ok().map(|text| (text.to_owned(), 0))
+        } else {
+            match redact::body(bytes) {
+                RedactedBody::Shown(shown) => Some((shown.compact(), shown.count())),
+                RedactedBody::Withheld(withheld) => {
+                    return Self::Hidden(format!(
+                        "{} bytes kept, but {} (--reveal shows them)",
+                        withheld.len(),
+                        withheld.reason()
+                    ));
+                }
+                _ => return Self::Hidden("this version cannot show it redacted".to_owned()),
+            }
         };
-        if reveal {
-            return Self::Shown { tree, redacted: 0 };
+        match text.and_then(|(text, redacted)| Some((Tree::parse(&text).ok()?, redacted))) {
+            Some((tree, redacted)) => Self::Shown { tree, redacted },
+            None => Self::Hidden(format!("{} bytes kept, but not JSON text", bytes.len())),
         }
-        let event_type =
-            record.summary.event_type.as_deref().and_then(|t| t.parse::<EventType>().ok());
-        let Some(event_type) = event_type else {
-            return Self::Hidden(
-                "this version cannot tell which of its fields are personal (--reveal shows it)",
-            );
-        };
-        let schema = PayloadSchema::of(event_type);
-        let redacted = match &mut tree {
-            Tree::Object(members) => members
-                .iter_mut()
-                .filter(|(name, _)| name == "data")
-                .map(|(_, data)| schema.redact(data))
-                .sum(),
-            _ => return Self::Hidden("it is not a JSON object"),
-        };
-        Self::Shown { tree, redacted }
     }
 }
 
