@@ -95,6 +95,9 @@
 //! - `metrics`: the receiver records what it does through the `metrics` facade; the application
 //!   picks the exporter.
 //! - `axum`: the `axum` module, the receiver as an axum route, and an extractor.
+//! - `dashboard`: the `dashboard` module, an operator's page over a delivery store as an axum
+//!   router (counts, a chart, filters, a delivery's runs and redacted body, retry, replay and
+//!   discard). Turns on `axum` and `redact`.
 //! - `redact`: the `redact` module: a delivery's body with the values the catalogue marks as
 //!   personal data (and any member it does not list) replaced by `"<redacted>"`, for showing it
 //!   to people. It compiles in the JSON Schema of each event type.
@@ -154,6 +157,8 @@ pub mod verify;
 
 #[cfg(feature = "axum")]
 pub mod axum;
+#[cfg(feature = "dashboard")]
+pub mod dashboard;
 #[cfg(feature = "receive")]
 pub mod receive;
 #[cfg(feature = "redact")]

@@ -2,6 +2,8 @@
 //!
 //! One test binary (as ruma does), so the crate is linked once.
 
+#[cfg(all(feature = "dashboard", feature = "sqlite", feature = "payment"))]
+mod dashboard;
 mod dispatch;
 mod examples;
 mod json_schema;
