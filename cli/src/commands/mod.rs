@@ -1,5 +1,6 @@
 //! One module per subcommand, each with its arguments (clap derive) and its `run`.
 
+pub(crate) mod dashboard;
 pub(crate) mod deliveries;
 pub(crate) mod events;
 pub(crate) mod inspect;
@@ -28,6 +29,8 @@ pub(crate) enum Command {
     Events(events::Args),
     /// Find, read, retry, replay and discard the deliveries a receiver's store keeps
     Deliveries(deliveries::Args),
+    /// Serve the operator's page over a store on 127.0.0.1, behind a one-time token
+    Dashboard(dashboard::Args),
 }
 
 pub(crate) fn run(command: Command, output: &Output) -> Result<ExitCode, CliError> {
@@ -38,6 +41,7 @@ pub(crate) fn run(command: Command, output: &Output) -> Result<ExitCode, CliErro
         Command::Listen(args) => listen::run(args, *output),
         Command::Events(args) => events::run(&args, *output),
         Command::Deliveries(args) => deliveries::run(args, *output),
+        Command::Dashboard(args) => dashboard::run(args, *output),
     }
 }
 
@@ -53,6 +57,7 @@ Examples:
   steppay-webhooks listen --port 3000
   steppay-webhooks deliveries list --store sqlite:deliveries.db --subject payment:4418273
   steppay-webhooks deliveries retry --store sqlite:deliveries.db --state failed --since 1h
+  steppay-webhooks dashboard --store sqlite:deliveries.db
 
 The secret is read from STEPPAY_WEBHOOK_SECRET, or asked for on the terminal; it is never
 printed, nor is a signature.

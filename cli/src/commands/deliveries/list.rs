@@ -109,7 +109,8 @@ pub(crate) async fn run(mut args: Args, output: Output) -> Result<ExitCode, CliE
     }
     if let Some(next) = next {
         args.filter.pin_times(&filter);
-        let mut flags = args.filter.as_flags();
+        let mut flags = args.store.as_flags(&spec);
+        flags.extend(args.filter.as_flags());
         flags.push(format!("--limit {limit}"));
         flags.push(format!("--after {next}"));
         output.text(&format!("more: steppay-webhooks deliveries list {}", flags.join(" ")));

@@ -178,7 +178,10 @@ fn human(record: &DeliveryRecord, body: &Body) -> String {
             relative(until, now)
         ),
         (State::Dead, _) => format!("{} · no more runs unless retried", summary.state),
-        (state, _) => state.to_string(),
+        (state, _) => match summary.last_outcome {
+            Some(last) => format!("{state} · last run {last}"),
+            None => state.to_string(),
+        },
     };
     line("state", state);
     let event = match summary.event_type.as_deref() {

@@ -94,6 +94,24 @@ impl StoreArgs {
     pub(crate) fn spec(&self) -> Result<StoreSpec, StoreArgError> {
         StoreSpec::parse(&self.store, self.table.as_deref())
     }
+
+    /// `--store` and `--table` again, for a command line to print; nothing when the URL holds
+    /// a password (it is in the environment or on the command line already, and is not
+    /// printed).
+    pub(crate) fn as_flags(&self, spec: &StoreSpec) -> Vec<String> {
+        let holds_password = match spec {
+            StoreSpec::Postgres { url, .. } => password_of(url).is_some(),
+            StoreSpec::Sqlite(_) => false,
+        };
+        if holds_password || self.store.contains(char::is_whitespace) {
+            return Vec::new();
+        }
+        let mut flags = vec![format!("--store {}", self.store.trim())];
+        if let Some(table) = &self.table {
+            flags.push(format!("--table {table}"));
+        }
+        flags
+    }
 }
 
 impl StoreSpec {
