@@ -1,6 +1,6 @@
 //! The operator's view over 1,000,000 deliveries in PostgreSQL (issue 17, §5): the first page of
-//! a filtered list, the counts per state, the deliveries per hour, and a bulk retry of 10,000
-//! failed deliveries. Figures in BENCHMARKS.md, "Operator view over 1,000,000 deliveries".
+//! a filtered list, the counts per state, the deliveries per hour, the dashboard's main page
+//! rendered through its router, and a bulk retry of 10,000 failed deliveries. Figures in BENCHMARKS.md, "Operator view over 1,000,000 deliveries".
 //!
 //! ```sh
 //! STEPPAY_TEST_POSTGRES='host=127.0.0.1 user=postgres dbname=test' cargo bench -p steppay-webhooks-reliability --bench operator
@@ -12,11 +12,16 @@
 //! does not write them again. Every query goes through `PostgresStore`, as the CLI and the
 //! dashboard make it.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
 use criterion::{Criterion, SamplingMode};
+use steppay_webhooks::dashboard::Dashboard;
 use steppay_webhooks::store::{DeliveryStore, Filter, Page, PostgresStore, State};
 use steppay_webhooks_reliability::postgres_url;
+use tower::ServiceExt as _;
 
 const TABLE: &str = "steppay_bench_operator";
 const ROWS: i64 = 1_000_000;
@@ -43,7 +48,8 @@ fn main() {
         .enable_all()
         .build()
         .expect("a runtime");
-    let store = rt.block_on(PostgresStore::connect_with_table(&config, TABLE)).expect("connect");
+    let store =
+        Arc::new(rt.block_on(PostgresStore::connect_with_table(&config, TABLE)).expect("connect"));
     let (client, connection) =
         rt.block_on(tokio_postgres::connect(&config, tokio_postgres::NoTls)).expect("connect");
     rt.spawn(connection);
@@ -90,6 +96,18 @@ fn main() {
         let since = arrival(ROWS as u64) - Duration::from_secs(86_400);
         b.iter(|| rt.block_on(store.per_hour(since)).expect("per_hour"));
     });
+    // The dashboard's main page, as a browser gets it: counts, the last 24 hours per hour, the
+    // first page of the list, rendered to HTML. With no token (the page mounted behind a
+    // service's own authentication), so that each request renders.
+    let router = Dashboard::new(store.clone()).router();
+    group.bench_function("dashboard/main-page", |b| {
+        b.iter(|| {
+            let request = Request::get("/").body(Body::empty()).expect("a request");
+            let response = rt.block_on(router.clone().oneshot(request)).expect("infallible");
+            assert_eq!(response.status(), StatusCode::OK);
+            rt.block_on(axum::body::to_bytes(response.into_body(), 8 << 20)).expect("the page")
+        });
+    });
     group.finish();
 
     // Each sample retries the same 10,000 deliveries, put back to failed (untimed) before it.
@@ -128,7 +146,10 @@ async fn seed(client: &tokio_postgres::Client) {
         .expect("count")
         .get(0);
     if count == ROWS {
+        // What an earlier run left (row versions of its retries) is cleared, so that every run
+        // reads the same table.
         eprintln!("{TABLE} holds {ROWS} deliveries already; not seeding");
+        client.batch_execute(&format!("VACUUM ANALYZE {table}")).await.expect("vacuum");
         return;
     }
     eprintln!("seeding {ROWS} deliveries into {TABLE} …");
