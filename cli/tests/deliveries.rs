@@ -49,6 +49,18 @@ struct Fixture {
     /// `--store` and, for PostgreSQL, `--table`.
     args: Vec<String>,
     _dir: Option<tempfile::TempDir>,
+    /// Drops a PostgreSQL test's tables when it ends.
+    cleanup: Option<Cleanup>,
+}
+
+type Cleanup = Box<dyn FnOnce(&tokio::runtime::Runtime)>;
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        if let Some(cleanup) = self.cleanup.take() {
+            cleanup(&self.rt);
+        }
+    }
 }
 
 impl Fixture {
@@ -62,6 +74,7 @@ impl Fixture {
             store: Arc::new(store),
             args: vec!["--store".into(), format!("sqlite:{}", path.display())],
             _dir: Some(dir),
+            cleanup: None,
         }
     }
 
@@ -83,6 +96,15 @@ impl Fixture {
         let rt = runtime();
         let store =
             rt.block_on(PostgresStore::connect_with_table(&config, &table)).expect("connect");
+        let pool = store.pool().clone();
+        let drop_tables = format!("DROP TABLE IF EXISTS \"{table}\", \"{table}_attempts\"");
+        let cleanup: Cleanup = Box::new(move |rt| {
+            rt.block_on(async {
+                if let Ok(client) = pool.get().await {
+                    let _ = client.batch_execute(&drop_tables).await;
+                }
+            });
+        });
         // The binary takes a URL; the test's libpq-style string is turned into one.
         let url = libpq_to_url(&config);
         Some(Self {
@@ -90,6 +112,7 @@ impl Fixture {
             store: Arc::new(store),
             args: vec!["--store".into(), url, "--table".into(), table],
             _dir: None,
+            cleanup: Some(cleanup),
         })
     }
 
