@@ -18,7 +18,7 @@ use crate::error::{CliError, Code, closest};
 #[derive(clap::Args)]
 pub(crate) struct StoreArgs {
     /// The delivery store: `sqlite:PATH` or `postgres://USER@HOST/DB` (a password is better kept
-    /// in STEPPAY_WEBHOOKS_STORE or PGPASSFILE than on the command line)
+    /// in STEPPAY_WEBHOOKS_STORE than on the command line, where the process list shows it)
     #[arg(long, env = "STEPPAY_WEBHOOKS_STORE", hide_env_values = true, value_name = "URL")]
     store: String,
 
