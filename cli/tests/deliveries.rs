@@ -436,3 +436,43 @@ fn mistakes_read_like_cargo_and_never_show_a_password() {
     let output = fixture.run(&["deliveries", "list", "--limit", "5000"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// On a terminal a bulk action asks first, and does nothing unless told yes. The terminal is a
+/// pseudo-terminal from util-linux's `script`; without it, the test says so and passes.
+#[test]
+fn a_bulk_action_on_a_terminal_asks_first() {
+    if std::process::Command::new("script").arg("--version").output().is_err() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: `script` (util-linux) is not installed, so the terminal confirmation was NOT tested"
+        );
+        return;
+    }
+    let fixture = Fixture::sqlite();
+    let failed = fixture.seed(EventType::PaymentCompleted, End::Failed);
+    let binary = env!("CARGO_BIN_EXE_steppay-webhooks");
+    let on_terminal = |answer: &str| {
+        let command =
+            format!("{binary} deliveries retry --state failed {}", fixture.args.join(" "));
+        let mut child = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("script runs");
+        child.stdin.take().expect("stdin").write_all(answer.as_bytes()).expect("answer");
+        let output = child.wait_with_output().expect("ends");
+        (output.status.code(), text(&output.stdout))
+    };
+    let (code, seen) = on_terminal("n\n");
+    assert!(seen.contains("retry 1 delivery (failed)") && seen.contains("[y/N]"), "{seen}");
+    assert!(seen.contains("not confirmed: nothing was changed"), "{seen}");
+    assert_eq!(code, Some(1), "{seen}");
+    assert_eq!(fixture.state(&failed).0, State::Failed);
+    let (code, seen) = on_terminal("y\n");
+    assert_eq!(code, Some(0), "{seen}");
+    assert!(seen.contains("retried 1 delivery of 1 matched"), "{seen}");
+    assert_eq!(fixture.state(&failed).0, State::Pending);
+}
