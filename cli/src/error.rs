@@ -18,11 +18,11 @@ use anstyle::{AnsiColor, Style};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Code {
     /// What was checked failed: a non-2xx answer, a delivery that does not verify, a body that
-    /// does not parse.
+    /// does not parse, a key the store does not hold, a bulk action not confirmed.
     Failed = 1,
     /// A usage mistake: a flag, a path, an event type, a file, a missing secret.
     Usage = 2,
-    /// The endpoint could not be reached.
+    /// The endpoint, or the delivery store, could not be reached.
     Connection = 3,
 }
 

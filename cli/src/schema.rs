@@ -1,40 +1,19 @@
 //! An event's `data` schema, read from the JSON Schema the crate generates for it
-//! (`testing::json_schema`): which fields a path may name, what type each takes, and which hold
-//! personal data (`"x-sensitive": true`).
+//! (`testing::json_schema`): which fields a path may name and what type each takes.
 //!
-//! `send --set` checks each path and value here before anything is sent; `inspect` and `listen`
-//! redact with it, `listen` through [`PayloadSchemas`], which reads each event type's once.
-
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, PoisonError};
+//! `send --set` checks each path and value here before anything is sent. Redaction is the
+//! library's (`steppay_webhooks::redact`), by the same schemas.
 
 use serde_json::Value;
 use steppay_webhooks::EventType;
 use steppay_webhooks::testing;
 
-use crate::json::{Step, Tree};
+use crate::json::Step;
 
 /// The JSON Schema of one event type's `data`.
 #[derive(Debug)]
 pub(crate) struct PayloadSchema {
     root: Value,
-}
-
-/// The payload schema of each event type, read when first needed and kept: `listen` receives
-/// many deliveries of the same few event types.
-#[derive(Debug, Default)]
-pub(crate) struct PayloadSchemas {
-    read: Mutex<BTreeMap<EventType, Arc<PayloadSchema>>>,
-}
-
-impl PayloadSchemas {
-    pub(crate) fn of(&self, event_type: EventType) -> Arc<PayloadSchema> {
-        // A panic while the lock was held left the map whole: an entry is inserted at once.
-        let mut read = self.read.lock().unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(
-            read.entry(event_type).or_insert_with(|| Arc::new(PayloadSchema::of(event_type))),
-        )
-    }
 }
 
 /// A schema node with its `$ref` followed and its `anyOf [.., null]` unwrapped.
@@ -45,7 +24,6 @@ pub(crate) struct Shape<'a> {
     /// The name of the definition, for a struct or an enum.
     name: Option<&'a str>,
     pub(crate) nullable: bool,
-    pub(crate) sensitive: bool,
 }
 
 /// Where a path stops fitting the schema, `depth` steps below `data`.
@@ -82,26 +60,25 @@ impl PayloadSchema {
     }
 
     pub(crate) fn root(&self) -> Shape<'_> {
-        Shape { def: &self.root, name: Some(self.name()), nullable: false, sensitive: false }
+        Shape { def: &self.root, name: Some(self.name()), nullable: false }
     }
 
     /// The shape of a property, item or map value node.
     pub(crate) fn shape<'a>(&'a self, node: &'a Value) -> Shape<'a> {
-        let sensitive = node.get("x-sensitive").and_then(Value::as_bool).unwrap_or(false);
         let reference = |node: &'a Value| node.get("$ref").and_then(Value::as_str);
         if let Some(name) = reference(node).and_then(|r| r.strip_prefix("#/$defs/")) {
-            return Shape { def: self.def(name), name: Some(name), nullable: false, sensitive };
+            return Shape { def: self.def(name), name: Some(name), nullable: false };
         }
         if let Some(options) = node.get("anyOf").and_then(Value::as_array) {
             let nullable =
                 options.iter().any(|o| o.get("type").and_then(Value::as_str) == Some("null"));
             if let Some(name) = options.iter().find_map(|o| reference(o)?.strip_prefix("#/$defs/"))
             {
-                return Shape { def: self.def(name), name: Some(name), nullable, sensitive };
+                return Shape { def: self.def(name), name: Some(name), nullable };
             }
         }
         let nullable = types(node).contains(&"null");
-        Shape { def: node, name: None, nullable, sensitive }
+        Shape { def: node, name: None, nullable }
     }
 
     fn def(&self, name: &str) -> &Value {
@@ -156,52 +133,6 @@ impl PayloadSchema {
         }
         Ok(walked)
     }
-
-    /// Replaces, in `tree` (the `data` of a delivery), every value the schema marks personal with
-    /// `"<redacted>"`, and every member the schema does not list (StepPay may add one, and
-    /// whether it is personal is not known); returns how many were replaced. `null`s are left,
-    /// as they show nothing.
-    pub(crate) fn redact(&self, tree: &mut Tree) -> usize {
-        self.redact_at(self.root(), tree)
-    }
-
-    fn redact_at(&self, shape: Shape<'_>, tree: &mut Tree) -> usize {
-        if shape.sensitive {
-            return hide(tree);
-        }
-        let def = shape.def;
-        match tree {
-            Tree::Object(members) => members
-                .iter_mut()
-                .map(|(key, value)| {
-                    let node = def
-                        .get("properties")
-                        .and_then(|p| p.get(key.as_str()))
-                        .or_else(|| def.get("additionalProperties").filter(|n| n.is_object()));
-                    match node {
-                        Some(node) => self.redact_at(self.shape(node), value),
-                        None => hide(value),
-                    }
-                })
-                .sum(),
-            Tree::Array(items) => match def.get("items") {
-                Some(node) => {
-                    items.iter_mut().map(|item| self.redact_at(self.shape(node), item)).sum()
-                }
-                None => 0,
-            },
-            Tree::Scalar(_) => 0,
-        }
-    }
-}
-
-/// `tree` replaced by `"<redacted>"` unless it is `null`; how many values that hid.
-fn hide(tree: &mut Tree) -> usize {
-    if *tree == Tree::Scalar("null".to_owned()) {
-        return 0;
-    }
-    *tree = Tree::Scalar("\"<redacted>\"".to_owned());
-    1
 }
 
 /// The JSON types a schema node allows.
@@ -325,7 +256,6 @@ mod tests {
         assert_eq!(describe(&payment, amount.shape), "a number, or null");
         assert!(!amount.required);
         assert!(walk(&payment, "paymentId").expect("a field").required);
-        assert!(walk(&payment, "payer.email").expect("a field").shape.sensitive);
         let status = walk(&payment, "status").expect("a field").shape;
         assert!(describe(&payment, status).starts_with("a string, one of \"STANDBY\""));
         assert_eq!(fits(status, &json!("COMPLETE")), (true, None));
@@ -346,29 +276,6 @@ mod tests {
         let customer = PayloadSchema::of(EventType::CustomerCreated);
         let attribute = walk(&customer, "attributes.anything").expect("a map value").shape;
         assert_eq!(describe(&customer, attribute), "a string");
-    }
-
-    #[test]
-    fn personal_values_and_unlisted_members_are_redacted() {
-        let payment = PayloadSchema::of(EventType::PaymentCompleted);
-        let mut data = Tree::parse(
-            r#"{"paymentId":1,"payer":{"email":"a@b.c","phone":null},"paidAmount":1500.50,"newField":{"x":1}}"#,
-        )
-        .expect("JSON");
-        assert_eq!(payment.redact(&mut data), 2);
-        assert_eq!(
-            data.compact(),
-            r#"{"paymentId":1,"payer":{"email":"<redacted>","phone":null},"paidAmount":1500.50,"newField":"<redacted>"}"#
-        );
-    }
-
-    #[test]
-    fn each_event_types_schema_is_read_once() {
-        let schemas = PayloadSchemas::default();
-        let first = schemas.of(EventType::PaymentCompleted);
-        assert!(Arc::ptr_eq(&first, &schemas.of(EventType::PaymentCompleted)));
-        assert_eq!(schemas.of(EventType::OrderCreated).name(), "Order");
-        assert_eq!(schemas.read.lock().expect("not poisoned").len(), 2);
     }
 
     #[test]

@@ -14,13 +14,12 @@ use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
-use steppay_webhooks::{EventType, ParseError, ParseErrorKind, Webhook};
+use steppay_webhooks::{EventType, ParseError, ParseErrorKind, Webhook, redact};
 
 use crate::error::{CliError, Code};
 use crate::json::Tree;
 use crate::output::{Output, bold, dim};
 use crate::request;
-use crate::schema::PayloadSchemas;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -47,7 +46,7 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args, output: Output) -> Result<ExitCode, CliError> {
     let input = request::read(&args.input)?;
-    match Report::of(&input.body, args.show_personal, &PayloadSchemas::default()) {
+    match Report::of(&input.body, args.show_personal) {
         Ok(report) => {
             output.text(&report.human);
             output.json(&report.json);
@@ -92,11 +91,7 @@ struct Names {
 }
 
 impl Report {
-    pub(crate) fn of(
-        body: &[u8],
-        show_personal: bool,
-        schemas: &PayloadSchemas,
-    ) -> Result<Self, ParseError> {
+    pub(crate) fn of(body: &[u8], show_personal: bool) -> Result<Self, ParseError> {
         let webhook = Webhook::from_slice(body)?;
         let sent_utc = webhook.sent_at();
         let kst = FixedOffset::east_opt(9 * 3600);
@@ -115,15 +110,26 @@ impl Report {
         let event_type = webhook.event_type();
         let shown = |data: Option<&mut Tree>| match (event_type, data) {
             (_, None) => (0, false),
+            // The library's redaction, the one rule `deliveries show` and the dashboard follow
+            // too; its text is read back into the tree, which keeps the order and numbers.
             (Some(event_type), Some(data)) if !show_personal => {
-                (schemas.of(event_type).redact(data), false)
+                match redact::data(event_type, &data.compact())
+                    .ok()
+                    .and_then(|r| Some((Tree::parse(&r.compact()).ok()?, r.count())))
+                {
+                    Some((redacted, count)) => {
+                        *data = redacted;
+                        (count, false)
+                    }
+                    None => (0, true),
+                }
             }
             (Some(_), Some(_)) => (0, false),
             // An event the catalogue does not know: which fields are personal is not known.
             (None, Some(_)) => (0, !show_personal),
         };
         let (redacted, hidden) = shown(data.as_mut());
-        let (raw_redacted, _) = shown(raw_data.as_mut());
+        let (raw_redacted, raw_hidden) = shown(raw_data.as_mut());
 
         let mut human = String::new();
         let mut line = |label: &str, value: String| {
@@ -189,7 +195,7 @@ impl Report {
             redacted: raw_redacted,
             // The tree's compact text is the JSON it was read from, whitespace aside.
             data: raw_data
-                .filter(|_| !hidden)
+                .filter(|_| !hidden && !raw_hidden)
                 .and_then(|data| RawValue::from_string(data.compact()).ok()),
         };
         Ok(Self { human: human.trim_end().to_owned(), json })

@@ -18,7 +18,6 @@ use super::inspect::{Report, parse_error};
 use crate::diagnose::{Diagnosis, diagnose};
 use crate::error::CliError;
 use crate::output::{Output, bold, verdict};
-use crate::schema::PayloadSchemas;
 use crate::secret::{self, Secret};
 
 #[derive(Debug, clap::Args)]
@@ -49,8 +48,6 @@ struct Listener {
     tolerance: Duration,
     show_personal: bool,
     output: Output,
-    /// Each event type's payload schema, read for its first delivery and kept.
-    schemas: PayloadSchemas,
 }
 
 /// A verified delivery's `--json` line: `delivery` is `inspect --json`'s object, whose `data`
@@ -73,7 +70,6 @@ pub(crate) fn run(args: Args, output: Output) -> Result<ExitCode, CliError> {
         tolerance: Duration::from_secs(args.tolerance),
         show_personal: args.show_personal,
         output,
-        schemas: PayloadSchemas::default(),
     };
     runtime.block_on(serve(args.port, listener))
 }
@@ -139,7 +135,7 @@ async fn receive(
         return (StatusCode::UNAUTHORIZED, format!("{}\n", diagnosis.message()));
     }
     output.text(&format!("{} {}", verdict("✓", true), diagnosis.message()));
-    match Report::of(&body, listener.show_personal, &listener.schemas) {
+    match Report::of(&body, listener.show_personal) {
         Ok(report) => {
             output.text(&report.human);
             output.json(&Received { path: &path, verified: true, delivery: &report.json });

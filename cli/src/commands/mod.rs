@@ -1,5 +1,7 @@
 //! One module per subcommand, each with its arguments (clap derive) and its `run`.
 
+pub(crate) mod dashboard;
+pub(crate) mod deliveries;
 pub(crate) mod events;
 pub(crate) mod inspect;
 pub(crate) mod listen;
@@ -25,6 +27,10 @@ pub(crate) enum Command {
     Listen(listen::Args),
     /// List the event types this version knows, with their names and payload schemas
     Events(events::Args),
+    /// Find, read, retry, replay and discard the deliveries a receiver's store keeps
+    Deliveries(deliveries::Args),
+    /// Serve the operator's page over a store on 127.0.0.1, behind a one-time token
+    Dashboard(dashboard::Args),
 }
 
 pub(crate) fn run(command: Command, output: &Output) -> Result<ExitCode, CliError> {
@@ -34,6 +40,8 @@ pub(crate) fn run(command: Command, output: &Output) -> Result<ExitCode, CliErro
         Command::Inspect(args) => inspect::run(args, *output),
         Command::Listen(args) => listen::run(args, *output),
         Command::Events(args) => events::run(&args, *output),
+        Command::Deliveries(args) => deliveries::run(args, *output),
+        Command::Dashboard(args) => dashboard::run(args, *output),
     }
 }
 
@@ -47,10 +55,14 @@ Examples:
   steppay-webhooks verify --header 'timestamp=1741065731,key=…' body.json
   steppay-webhooks inspect body.json
   steppay-webhooks listen --port 3000
+  steppay-webhooks deliveries list --store sqlite:deliveries.db --subject payment:4418273
+  steppay-webhooks deliveries retry --store sqlite:deliveries.db --state failed --since 1h
+  steppay-webhooks dashboard --store sqlite:deliveries.db
 
 The secret is read from STEPPAY_WEBHOOK_SECRET, or asked for on the terminal; it is never
 printed, nor is a signature.
 
 Exit codes: 0 success; 1 the endpoint answered other than 2xx, the delivery does not verify,
-or the body does not parse; 2 a usage mistake (a flag, a path, an event type, a file, no
-secret); 3 the endpoint could not be reached.";
+the body does not parse, no delivery has the key, or a bulk action was not confirmed; 2 a
+usage mistake (a flag, a path, an event type, a file, no secret, a store, a filter); 3 the
+endpoint or the delivery store could not be reached.";
