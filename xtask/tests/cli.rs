@@ -103,7 +103,11 @@ fn diff_against_head_suggests_minor_for_an_added_event() {
         ),
         "{text}"
     );
-    assert!(text.contains("For steppay-webhooks 0.1.0, that is 0.1.1."), "{text}");
+    // An additive change to a 0.x crate is a patch release.
+    let (major, minor, patch) = crate_version(root);
+    assert_eq!(major, 0, "these expectations are for a 0.x crate");
+    let next = format!("For steppay-webhooks 0.{minor}.{patch}, that is 0.{minor}.{}.", patch + 1);
+    assert!(text.contains(&next), "{next} in {text}");
 
     // A CI gate on additive changes fails; one on breaking changes passes.
     assert_eq!(
@@ -140,7 +144,11 @@ fn diff_defaults_to_the_merge_base_with_main_and_gates_breaking_changes() {
         "{text}"
     );
     assert!(text.contains("| breaking | `cover.paused` | event removed"), "{text}");
-    assert!(text.contains("For steppay-webhooks 0.1.0, that is 0.2.0."), "{text}");
+    // A breaking change to a 0.x crate is a minor release.
+    let (major, minor, patch) = crate_version(root);
+    assert_eq!(major, 0, "these expectations are for a 0.x crate");
+    let next = format!("For steppay-webhooks 0.{minor}.{patch}, that is 0.{}.0.", minor + 1);
+    assert!(text.contains(&next), "{next} in {text}");
     assert!(stderr(&output).contains("--fail-on breaking"));
 }
 
@@ -231,4 +239,19 @@ fn wrong_flags_are_usage_errors() {
         assert!(text.contains(message), "{args:?}: {text}");
         assert!(text.contains("usage: cargo xtask <command>"), "{args:?}: {text}");
     }
+}
+
+/// The version of `steppay-webhooks` in the repository at `root`, as (major, minor, patch).
+fn crate_version(root: &Path) -> (u64, u64, u64) {
+    let manifest = fs::read_to_string(root.join("generated/Cargo.toml")).expect("manifest");
+    let line = manifest
+        .lines()
+        .find_map(|line| line.strip_prefix("version = \""))
+        .expect("the package's version line");
+    let parts: Vec<u64> = line
+        .trim_end_matches('"')
+        .split('.')
+        .map(|part| part.parse().expect("a number"))
+        .collect();
+    (parts[0], parts[1], parts[2])
 }
