@@ -248,10 +248,7 @@ fn crate_version(root: &Path) -> (u64, u64, u64) {
         .lines()
         .find_map(|line| line.strip_prefix("version = \""))
         .expect("the package's version line");
-    let parts: Vec<u64> = line
-        .trim_end_matches('"')
-        .split('.')
-        .map(|part| part.parse().expect("a number"))
-        .collect();
+    let parts: Vec<u64> =
+        line.trim_end_matches('"').split('.').map(|part| part.parse().expect("a number")).collect();
     (parts[0], parts[1], parts[2])
 }
