@@ -18,10 +18,12 @@
 //!   # }
 //!   ```
 //!
-//!   Its answers are the [`Outcome`]'s: `200` handled or already handled, `401` for a signature
+//!   Its answers are the [`Outcome`](crate::receive::Outcome)'s: `200` handled or already handled, `401` for a signature
 //!   that does not verify, `413` for a body over the limit, `500` when the handler fails and
 //!   `503` with `Retry-After` when the delivery is being handled elsewhere or the store is down;
-//!   a `POST` is all it takes (`405` otherwise).
+//!   a `POST` is all it takes (`405` otherwise). The route is the receiver's
+//!   [`tower::Service`](crate::tower), and answers exactly as the hyper, Lambda and actix-web
+//!   adapters do.
 //!
 //! - [`VerifiedWebhook`]: an extractor for a route of your own; it needs a [`Verifier`] in the
 //!   router's state. It neither de-duplicates nor keeps unreadable bodies: a body that verified
@@ -32,13 +34,13 @@
 //! contain a secret, an expected signature or a payload value.
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRef, FromRequest, Request};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{FromRef, FromRequest, Request};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 
 pub use crate::receive::DEFAULT_BODY_LIMIT;
-use crate::receive::{Outcome, Receiver};
+use crate::receive::Receiver;
 use crate::verify::{Fingerprint, HEADER, Verifier, VerifyError};
 use crate::{Handler, ParseError, Webhook};
 
@@ -46,7 +48,7 @@ use crate::{Handler, ParseError, Webhook};
 /// body (for de-duplication; see [`Fingerprint`]).
 ///
 /// Use it as the last argument of an axum handler whose state provides a [`Verifier`]
-/// (through [`FromRef`]). The body limit is axum's [`DefaultBodyLimit`].
+/// (through [`FromRef`]). The body limit is axum's [`DefaultBodyLimit`](axum::extract::DefaultBodyLimit).
 #[derive(Debug, Clone)]
 pub struct VerifiedWebhook {
     /// The parsed delivery.
@@ -137,34 +139,12 @@ impl IntoResponse for WebhookRejection {
 }
 
 impl<H: Handler + Send + Sync + 'static> Receiver<H> {
-    /// A `POST` route to mount with [`axum::Router::route`]; other methods get `405`. With a
-    /// store, it starts the receiver's worker (inside a tokio runtime; otherwise the first
-    /// delivery starts it).
+    /// A route to mount with [`axum::Router::route`]: the receiver's
+    /// [`tower::Service`](crate::tower), so its answers are the same as on every other adapter
+    /// (`405` with `Allow: POST` for another method). With a store, it starts the receiver's
+    /// worker (inside a tokio runtime; otherwise the first delivery starts it).
     pub fn into_method_router<St: Clone + Send + Sync + 'static>(self) -> MethodRouter<St> {
         self.start_worker_if_possible();
-        let body_limit = self.max_body();
-        axum::routing::post(move |request: Request| async move {
-            let signature = request.headers().get(HEADER).map(HeaderValue::as_bytes);
-            let signature = signature.map(<[u8]>::to_vec);
-            match Bytes::from_request(request, &()).await {
-                Ok(body) => respond(&self.receive(signature.as_deref(), body).await),
-                Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                    respond(&Outcome::TooLarge)
-                }
-                Err(_) => WebhookRejection::UnreadableBody.into_response(),
-            }
-        })
-        .layer(DefaultBodyLimit::max(body_limit))
+        axum::routing::any_service(self)
     }
-}
-
-/// The HTTP response for an [`Outcome`].
-fn respond(outcome: &Outcome) -> Response {
-    let status =
-        StatusCode::from_u16(outcome.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = (status, outcome.message()).into_response();
-    if let Some(seconds) = outcome.retry_after() {
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    }
-    response
 }

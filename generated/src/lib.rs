@@ -155,6 +155,8 @@ pub mod key;
 mod runtime;
 pub mod verify;
 
+#[cfg(feature = "actix-web")]
+pub mod actix;
 #[cfg(feature = "axum")]
 pub mod axum;
 #[cfg(feature = "dashboard")]
@@ -167,6 +169,8 @@ pub mod redact;
 pub mod store;
 #[cfg(feature = "test-util")]
 pub mod testing;
+#[cfg(feature = "tower")]
+pub mod tower;
 
 pub use crate::generated::{Event, EventType, Handler, dispatch, types};
 pub use crate::runtime::{

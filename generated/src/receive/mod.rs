@@ -52,6 +52,7 @@
 //! exceeds its retention (7 days by default): a replay of a handled delivery is answered `200`
 //! and not handled again.
 
+mod answer;
 pub mod metrics;
 mod outcome;
 mod pipeline;
@@ -64,6 +65,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use self::answer::Answer;
 pub use self::outcome::Outcome;
 pub use self::schedule::{RetrySchedule, STANDARD_SCHEDULE};
 use self::worker::Shared;
@@ -304,7 +306,7 @@ impl<H: Handler + Send + Sync + 'static> Receiver<H> {
     }
 
     /// The largest body accepted, in bytes, for the adapters.
-    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "tower", feature = "actix-web")), allow(dead_code))]
     pub(crate) fn max_body(&self) -> usize {
         self.body_limit
     }

@@ -218,7 +218,7 @@ impl<H: Handler + Send + Sync + 'static> Receiver<H> {
 
     /// Starts the worker if there is a runtime to start it on (a route built before the
     /// runtime starts it with its first delivery instead).
-    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "axum", feature = "actix-web")), allow(dead_code))]
     pub(crate) fn start_worker_if_possible(&self) {
         if tokio::runtime::Handle::try_current().is_ok() {
             self.start_worker();
