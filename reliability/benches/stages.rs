@@ -6,19 +6,22 @@
 //!
 //! The body is the catalogue's `payment.completed` example, the one the throughput bench sends.
 //! The store stages claim a new key, keeping its body, and complete it, as the receiver does for
-//! a first delivery.
+//! a first delivery. The receive stages run the whole of `Receiver::receive` on a new delivery,
+//! with no store and with `MemoryStore`, on a one-thread runtime.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime};
 
-use criterion::{Criterion, criterion_group, criterion_main};
-use steppay_webhooks::Webhook;
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use steppay_webhooks::key::{DeliveryKey, KeyStrategy};
+use steppay_webhooks::receive::Receiver;
 use steppay_webhooks::store::{
     Arrival, AttemptOutcome, AttemptRecord, Claim, DeliveryStore, MemoryStore, StartedBy,
 };
+use steppay_webhooks::types::Payment;
 use steppay_webhooks::verify::sign;
+use steppay_webhooks::{Delivery, Handler, HandlerError, Webhook};
 use steppay_webhooks_reliability::{SECRET, delivery, now, verifier};
 
 fn stages(c: &mut Criterion) {
@@ -40,7 +43,8 @@ fn stages(c: &mut Criterion) {
         b.iter(|| KeyStrategy::RawBody.key(black_box(&body), Some(&webhook)))
     });
 
-    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let store = MemoryStore::new();
     let next = AtomicI64::new(0);
     group.bench_function("memory_claim_complete", |b| {
@@ -64,7 +68,52 @@ fn stages(c: &mut Criterion) {
             })
         })
     });
+
+    // The whole of `Receiver::receive`, in process: verify, parse, key, claim, the handler's
+    // task, complete, the span and the log event. What it costs beyond verify + parse is what
+    // the receiver adds to each delivery.
+    let ids = AtomicI64::new(50_000_000);
+    let bodies = || {
+        let body = delivery(ids.fetch_add(1, Ordering::Relaxed));
+        (sign(SECRET, now(), &body), bytes::Bytes::from(body))
+    };
+    let no_store = Receiver::new(verifier.clone(), Nothing);
+    group.bench_function("receive_no_store", |b| {
+        b.iter_batched(
+            bodies,
+            |(header, body)| runtime.block_on(no_store.receive(Some(header.as_bytes()), body)),
+            BatchSize::SmallInput,
+        )
+    });
+    // The same with the cheaper key, to tell how much of the difference the default key is.
+    let raw_key = Receiver::new(verifier.clone(), Nothing).key(KeyStrategy::RawBody);
+    group.bench_function("receive_no_store_raw_body_key", |b| {
+        b.iter_batched(
+            bodies,
+            |(header, body)| runtime.block_on(raw_key.receive(Some(header.as_bytes()), body)),
+            BatchSize::SmallInput,
+        )
+    });
+    let memory = runtime.block_on(async {
+        Receiver::new(verifier.clone(), Nothing).store(MemoryStore::new()).cleanup_every(None)
+    });
+    group.bench_function("receive_memory_store", |b| {
+        b.iter_batched(
+            bodies,
+            |(header, body)| runtime.block_on(memory.receive(Some(header.as_bytes()), body)),
+            BatchSize::SmallInput,
+        )
+    });
     group.finish();
+}
+
+/// A handler that does nothing.
+struct Nothing;
+
+impl Handler for Nothing {
+    async fn payment_completed(&self, _: &Delivery<'_>, _: &Payment) -> Result<(), HandlerError> {
+        Ok(())
+    }
 }
 
 criterion_group!(benches, stages);
