@@ -431,7 +431,7 @@ mod tests {
             "{manifest}"
         );
         assert!(
-            manifest.contains("axum = [\"receive\", \"dep:axum\"]"),
+            manifest.contains("axum = [\"receive\", \"tower\", \"dep:axum\"]"),
             "hand-written features are kept"
         );
         let event = read("generated/src/generated/event.rs");
