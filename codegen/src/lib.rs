@@ -11,10 +11,10 @@
 //!                                                        └─▶ examples    generated/deliveries/
 //! ```
 //!
-//! 1. [`yaml`] mirrors the files with serde types and checks their shape.
-//! 2. [`lower`] checks meaning (unique names, references that resolve, valid Rust names) and
-//!    builds the [`Catalogue`], which knows nothing of YAML; [`examples`] then reads every
-//!    example delivery against it.
+//! 1. `yaml` (a private module) mirrors the files with serde types and checks their shape.
+//! 2. `lower` checks meaning (unique names, references that resolve, valid Rust names) and builds
+//!    the [`Catalogue`], which knows nothing of YAML; `examples` then reads every example
+//!    delivery against it (both private too).
 //! 3. One emitter per output reads the catalogue (the AsyncAPI document also takes each event's
 //!    example delivery).
 //!
