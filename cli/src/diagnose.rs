@@ -13,9 +13,10 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use steppay_webhooks::json_tree::{JsonTree as Tree, Layout};
 use steppay_webhooks::verify::{SignatureHeader, Verifier, VerifyError};
 
-use crate::json::Tree;
+use crate::json::{ascii_escaped, unescaped};
 
 /// The verdict on one delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,9 +134,9 @@ fn body_change(secret: &[u8], header: &SignatureHeader<'_>, body: &[u8]) -> Opti
         // The signed JSON, as StepPay may have written it: compact or indented, its characters
         // raw or escaped as they are now.
         let layouts: [fn(&Tree) -> String; 3] =
-            [Tree::compact, |tree| tree.pretty(2), |tree| tree.pretty(4)];
+            [Tree::compact, Tree::pretty, |tree| tree.to_text(Layout::indented(4))];
         let multi_line = body.trim_ascii().contains(&b'\n');
-        let unescaped = tree.unescaped();
+        let unescaped = unescaped(&tree);
         let sources = [(&tree, false), (&unescaped, true)];
         for (source, escaped) in sources.into_iter().take(if unescaped == tree { 1 } else { 2 }) {
             for layout in layouts {
@@ -143,7 +144,7 @@ fn body_change(secret: &[u8], header: &SignatureHeader<'_>, body: &[u8]) -> Opti
                 if form.as_bytes() == body {
                     continue;
                 }
-                let change = if escaped && layout(&source.ascii_escaped()).as_bytes() == body {
+                let change = if escaped && layout(&ascii_escaped(source)).as_bytes() == body {
                     BodyChange::NonAsciiEscaped
                 } else {
                     BodyChange::Reformatted { pretty_now: multi_line, escaped }
@@ -351,15 +352,15 @@ mod tests {
         let cases: Vec<(Vec<u8>, &str)> = vec![
             (format!("{BODY}\n").into_bytes(), "trailing_newline"),
             (format!("{BODY}\r\n\n").into_bytes(), "trailing_newline"),
-            (tree.pretty(2).into_bytes(), "reformatted_json"),
-            (tree.spaced().into_bytes(), "reformatted_json"),
-            (tree.ascii_escaped().compact().into_bytes(), "non_ascii_escaped"),
-            (tree.ascii_escaped().pretty(4).into_bytes(), "reformatted_json"),
+            (tree.pretty().into_bytes(), "reformatted_json"),
+            (tree.to_text(Layout::SPACED).into_bytes(), "reformatted_json"),
+            (ascii_escaped(&tree).compact().into_bytes(), "non_ascii_escaped"),
+            (ascii_escaped(&tree).to_text(Layout::indented(4)).into_bytes(), "reformatted_json"),
         ];
         for (body, code) in cases {
             assert_eq!(check(&header, &body).code(), code, "{}", String::from_utf8_lossy(&body));
         }
-        let pretty = tree.pretty(2);
+        let pretty = tree.pretty();
         let signed_pretty = sign(SECRET, NOW, pretty.as_bytes());
         assert_eq!(
             check(&signed_pretty, pretty.replace('\n', "\r\n").as_bytes()).code(),
@@ -386,7 +387,7 @@ mod tests {
             Diagnosis::MissingHeader
         );
         assert_eq!(check("key=abc", BODY.as_bytes()).code(), "malformed_header");
-        let sorted = Tree::parse(BODY).expect("JSON").sorted().compact();
+        let sorted = crate::json::sorted(&Tree::parse(BODY).expect("JSON")).compact();
         assert!(keys_sorted(sorted.as_bytes()) && !keys_sorted(BODY.as_bytes()));
     }
 

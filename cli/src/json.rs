@@ -1,15 +1,14 @@
 //! JSON as text: paths such as `data.items[0].price`, edits that change only the bytes of the
-//! value they touch, and a tree that keeps the members in their order (serde_json's `Value`
-//! sorts them) for printing and for re-serialising a body the ways other tools do.
+//! value they touch, and the library's order-keeping [`JsonTree`] re-serialised the ways other
+//! tools write a body.
 //!
-//! Every value is located by serde_json's `RawValue`, borrowed from the text: its position in the
-//! text is its span, so an edit splices the text and leaves every other byte as it was.
+//! Every value is located by its text borrowed from the body: its position in the text is its
+//! span, so an edit splices the text and leaves every other byte as it was.
 
 use std::fmt::{self, Write as _};
 
-use serde::Deserialize;
-use serde::de::{self, MapAccess, Visitor};
 use serde_json::value::RawValue;
+use steppay_webhooks::json_tree::{JsonTree, object_members};
 
 /// One step of a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,33 +71,6 @@ impl fmt::Display for Path {
     }
 }
 
-/// The members of an object, in order, each with its raw value borrowed from the text.
-struct Members<'a>(Vec<(String, &'a RawValue)>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
-    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MembersVisitor<'a>(std::marker::PhantomData<&'a ()>);
-
-        impl<'de: 'a, 'a> Visitor<'de> for MembersVisitor<'a> {
-            type Value = Members<'a>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'a>, A::Error> {
-                let mut members = Vec::new();
-                while let Some((key, value)) = map.next_entry::<String, &'de RawValue>()? {
-                    members.push((key, value));
-                }
-                Ok(Members(members))
-            }
-        }
-
-        deserializer.deserialize_map(MembersVisitor(std::marker::PhantomData))
-    }
-}
-
 /// Where `part` (a slice of `text`) starts in `text`.
 fn offset(text: &str, part: &str) -> usize {
     part.as_ptr().addr().saturating_sub(text.as_ptr().addr())
@@ -125,13 +97,13 @@ pub(crate) fn find(text: &str, path: &Path) -> Result<Span, Missing> {
         let last = i + 1 == path.0.len();
         match step {
             Step::Key(key) => {
-                let Ok(Members(members)) = serde_json::from_str::<Members<'_>>(here) else {
+                let Ok(members) = object_members(here) else {
                     return Err(Missing::Before(path.prefix(i), "is not an object"));
                 };
                 match members.iter().find(|(k, _)| k == key) {
                     Some((_, raw)) => {
-                        let at = offset(text, raw.get());
-                        span = at..at + raw.get().len();
+                        let at = offset(text, raw);
+                        span = at..at + raw.len();
                     }
                     None if last => return Err(Missing::Key { object: span }),
                     None => return Err(Missing::Before(path.prefix(i + 1), "is absent")),
@@ -165,10 +137,10 @@ pub(crate) fn splice(text: &str, span: Span, with: &str) -> String {
 pub(crate) fn insert_member(text: &str, object: Span, key: &str, value: &str) -> String {
     let inner = text.get(object.clone()).unwrap_or_default();
     let key = serde_json::to_string(key).unwrap_or_default();
-    let members = serde_json::from_str::<Members<'_>>(inner).map(|m| m.0).unwrap_or_default();
+    let members = object_members(inner).unwrap_or_default();
     match members.last() {
         Some((_, raw)) => {
-            let end = offset(text, raw.get()) + raw.get().len();
+            let end = offset(text, raw) + raw.len();
             splice(text, end..end, &format!(",{key}:{value}"))
         }
         None => {
@@ -181,12 +153,10 @@ pub(crate) fn insert_member(text: &str, object: Span, key: &str, value: &str) ->
 /// `text` with the member `key` of the object at `object` removed, with its comma.
 pub(crate) fn remove_member(text: &str, object: Span, key: &str) -> String {
     let inner = text.get(object.clone()).unwrap_or_default();
-    let members = serde_json::from_str::<Members<'_>>(inner).map(|m| m.0).unwrap_or_default();
+    let members = object_members(inner).unwrap_or_default();
     let Some(i) = members.iter().position(|(k, _)| k == key) else { return text.to_owned() };
     let end_of = |j: usize| {
-        members
-            .get(j)
-            .map_or(object.start + 1, |(_, raw)| offset(text, raw.get()) + raw.get().len())
+        members.get(j).map_or(object.start + 1, |(_, raw)| offset(text, raw) + raw.len())
     };
     if i > 0 {
         // From the end of the member before it to the end of this one: `, "key": value`.
@@ -201,162 +171,49 @@ pub(crate) fn remove_member(text: &str, object: Span, key: &str) -> String {
     }
 }
 
-/// A JSON value with the members of its objects in their order, and its scalars as written.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Tree {
-    Object(Vec<(String, Tree)>),
-    Array(Vec<Tree>),
-    /// A string, number, boolean or `null`, exactly as written in the text.
-    Scalar(String),
-}
-
-impl Tree {
-    pub(crate) fn parse(text: &str) -> Result<Self, serde_json::Error> {
-        let trimmed = text.trim();
-        match trimmed.as_bytes().first() {
-            Some(b'{') => {
-                let Members(members) = serde_json::from_str(trimmed)?;
-                let members = members
-                    .into_iter()
-                    .map(|(key, raw)| Ok((key, Tree::parse(raw.get())?)))
-                    .collect::<Result<_, serde_json::Error>>()?;
-                Ok(Tree::Object(members))
-            }
-            Some(b'[') => {
-                let items: Vec<&RawValue> = serde_json::from_str(trimmed)?;
-                Ok(Tree::Array(
-                    items
-                        .into_iter()
-                        .map(|raw| Tree::parse(raw.get()))
-                        .collect::<Result<_, _>>()?,
-                ))
-            }
-            _ => {
-                // Checks that it is one JSON value, and keeps its text.
-                let raw: &RawValue = serde_json::from_str(trimmed)?;
-                Ok(Tree::Scalar(raw.get().to_owned()))
-            }
+/// `tree` with every object's members sorted by key.
+#[cfg(test)]
+pub(crate) fn sorted(tree: &JsonTree) -> JsonTree {
+    match tree {
+        JsonTree::Object(members) => {
+            let mut members: Vec<(String, JsonTree)> =
+                members.iter().map(|(k, v)| (k.clone(), sorted(v))).collect();
+            members.sort_by(|a, b| a.0.cmp(&b.0));
+            JsonTree::Object(members)
         }
-    }
-
-    /// The member `key` of an object.
-    pub(crate) fn get(&self, key: &str) -> Option<&Tree> {
-        match self {
-            Tree::Object(members) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    /// No whitespace between tokens.
-    pub(crate) fn compact(&self) -> String {
-        let mut out = String::new();
-        self.write(&mut out, &Layout::COMPACT, 0);
-        out
-    }
-
-    /// Indented by `indent` spaces, one member per line.
-    pub(crate) fn pretty(&self, indent: usize) -> String {
-        let mut out = String::new();
-        self.write(&mut out, &Layout { indent: Some(indent), comma: ",", colon: ": " }, 0);
-        out
-    }
-
-    /// One line with a space after each `,` and `:`, as Python's `json.dumps` writes by default.
-    #[cfg(test)]
-    pub(crate) fn spaced(&self) -> String {
-        let mut out = String::new();
-        self.write(&mut out, &Layout { indent: None, comma: ", ", colon: ": " }, 0);
-        out
-    }
-
-    /// The same value with every object's members sorted by key.
-    #[cfg(test)]
-    pub(crate) fn sorted(&self) -> Tree {
-        match self {
-            Tree::Object(members) => {
-                let mut members: Vec<(String, Tree)> =
-                    members.iter().map(|(k, v)| (k.clone(), v.sorted())).collect();
-                members.sort_by(|a, b| a.0.cmp(&b.0));
-                Tree::Object(members)
-            }
-            Tree::Array(items) => Tree::Array(items.iter().map(Tree::sorted).collect()),
-            Tree::Scalar(text) => Tree::Scalar(text.clone()),
-        }
-    }
-
-    /// The same value with the non-ASCII characters of its strings escaped as `\uXXXX`, as
-    /// Python's `json.dumps` writes them by default. Keys are written from their decoded text
-    /// (StepPay's are ASCII).
-    pub(crate) fn ascii_escaped(&self) -> Tree {
-        self.map_strings(&escape_non_ascii)
-    }
-
-    /// The same value with the escapes of its strings decoded where JSON allows the character
-    /// itself (`\u00e9` becomes `é`), as most JSON writers other than Python's write them.
-    pub(crate) fn unescaped(&self) -> Tree {
-        self.map_strings(&|text| {
-            let decoded = serde_json::from_str::<String>(text).ok();
-            decoded.and_then(|s| serde_json::to_string(&s).ok()).unwrap_or_else(|| text.to_owned())
-        })
-    }
-
-    /// The same value with each string scalar (as written, quotes included) replaced by `f`'s.
-    fn map_strings(&self, f: &impl Fn(&str) -> String) -> Tree {
-        match self {
-            Tree::Object(members) => {
-                Tree::Object(members.iter().map(|(k, v)| (k.clone(), v.map_strings(f))).collect())
-            }
-            Tree::Array(items) => Tree::Array(items.iter().map(|v| v.map_strings(f)).collect()),
-            Tree::Scalar(text) if text.starts_with('"') => Tree::Scalar(f(text)),
-            Tree::Scalar(text) => Tree::Scalar(text.clone()),
-        }
-    }
-
-    fn write(&self, out: &mut String, layout: &Layout, depth: usize) {
-        let (open, close, items): (char, char, Vec<(Option<&str>, &Tree)>) = match self {
-            Tree::Scalar(text) => {
-                out.push_str(text);
-                return;
-            }
-            Tree::Object(members) => {
-                ('{', '}', members.iter().map(|(k, v)| (Some(k.as_str()), v)).collect())
-            }
-            Tree::Array(items) => ('[', ']', items.iter().map(|v| (None, v)).collect()),
-        };
-        out.push(open);
-        let newline = |out: &mut String, depth: usize| {
-            if let Some(indent) = layout.indent {
-                out.push('\n');
-                out.push_str(&" ".repeat(indent * depth));
-            }
-        };
-        for (i, (key, value)) in items.iter().enumerate() {
-            if i > 0 {
-                out.push_str(layout.comma);
-            }
-            newline(out, depth + 1);
-            if let Some(key) = key {
-                // A key read from JSON always serializes.
-                out.push_str(&serde_json::to_string(key).unwrap_or_default());
-                out.push_str(layout.colon);
-            }
-            value.write(out, layout, depth + 1);
-        }
-        if !items.is_empty() {
-            newline(out, depth);
-        }
-        out.push(close);
+        JsonTree::Array(items) => JsonTree::Array(items.iter().map(sorted).collect()),
+        JsonTree::Scalar(text) => JsonTree::Scalar(text.clone()),
     }
 }
 
-struct Layout {
-    indent: Option<usize>,
-    comma: &'static str,
-    colon: &'static str,
+/// `tree` with the non-ASCII characters of its strings escaped as `\uXXXX`, as Python's
+/// `json.dumps` writes them by default. Keys are written from their decoded text (StepPay's are
+/// ASCII).
+pub(crate) fn ascii_escaped(tree: &JsonTree) -> JsonTree {
+    map_strings(tree, &escape_non_ascii)
 }
 
-impl Layout {
-    const COMPACT: Layout = Layout { indent: None, comma: ",", colon: ":" };
+/// `tree` with the escapes of its strings decoded where JSON allows the character itself
+/// (`\u00e9` becomes `é`), as most JSON writers other than Python's write them.
+pub(crate) fn unescaped(tree: &JsonTree) -> JsonTree {
+    map_strings(tree, &|text| {
+        let decoded = serde_json::from_str::<String>(text).ok();
+        decoded.and_then(|s| serde_json::to_string(&s).ok()).unwrap_or_else(|| text.to_owned())
+    })
+}
+
+/// `tree` with each string scalar (as written, quotes included) replaced by `f`'s.
+fn map_strings(tree: &JsonTree, f: &impl Fn(&str) -> String) -> JsonTree {
+    match tree {
+        JsonTree::Object(members) => {
+            JsonTree::Object(members.iter().map(|(k, v)| (k.clone(), map_strings(v, f))).collect())
+        }
+        JsonTree::Array(items) => {
+            JsonTree::Array(items.iter().map(|v| map_strings(v, f)).collect())
+        }
+        JsonTree::Scalar(text) if text.starts_with('"') => JsonTree::Scalar(f(text)),
+        JsonTree::Scalar(text) => JsonTree::Scalar(text.clone()),
+    }
 }
 
 /// `text` (a JSON string literal or a key) with each non-ASCII character written as `\uXXXX`
@@ -419,11 +276,11 @@ mod tests {
         for key in ["a", "items", "b"] {
             let object = find(BODY, &path("data")).expect("data");
             let removed = remove_member(BODY, object, key);
-            let tree = Tree::parse(&removed).expect("still JSON");
+            let tree = JsonTree::parse(&removed).expect("still JSON");
             assert!(tree.get("data").expect("data").get(key).is_none(), "{removed}");
             assert_eq!(
-                Tree::parse(&removed).expect("JSON").get("data").map(|d| match d {
-                    Tree::Object(m) => m.len(),
+                tree.get("data").map(|d| match d {
+                    JsonTree::Object(m) => m.len(),
                     _ => 0,
                 }),
                 Some(2)
@@ -440,22 +297,21 @@ mod tests {
     }
 
     #[test]
-    fn a_tree_keeps_order_and_scalars_as_written() {
-        let tree = Tree::parse(BODY).expect("JSON");
-        assert_eq!(tree.compact(), r#"{"event":"x","data":{"a":1,"items":[{"p":2.50}],"b":"é"}}"#);
+    fn a_tree_is_rewritten_the_ways_other_tools_write_json() {
+        let tree = JsonTree::parse(BODY).expect("JSON");
         assert_eq!(
-            tree.sorted().compact(),
+            sorted(&tree).compact(),
             r#"{"data":{"a":1,"b":"é","items":[{"p":2.50}]},"event":"x"}"#
         );
+        let escaped = ascii_escaped(&tree);
         assert_eq!(
-            tree.spaced(),
-            r#"{"event": "x", "data": {"a": 1, "items": [{"p": 2.50}], "b": "é"}}"#
-        );
-        assert_eq!(
-            tree.ascii_escaped().compact(),
+            escaped.compact(),
             r#"{"event":"x","data":{"a":1,"items":[{"p":2.50}],"b":"\u00e9"}}"#
         );
-        assert_eq!(Tree::parse(&tree.pretty(2)).expect("JSON"), tree);
-        assert!(tree.pretty(2).starts_with("{\n  \"event\": \"x\",\n  \"data\": {\n    \"a\": 1,"));
+        assert_eq!(unescaped(&escaped), tree);
+        assert_eq!(
+            ascii_escaped(&JsonTree::Scalar("\"😀\"".into())),
+            JsonTree::Scalar(r#""\ud83d\ude00""#.into())
+        );
     }
 }

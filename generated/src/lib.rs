@@ -100,7 +100,8 @@
 //!   discard). Turns on `axum` and `redact`.
 //! - `redact`: the `redact` module: a delivery's body with the values the catalogue marks as
 //!   personal data (and any member it does not list) replaced by `"<redacted>"`, for showing it
-//!   to people. It compiles in the JSON Schema of each event type.
+//!   to people. It compiles in the JSON Schema of each event type. With it comes `json_tree`,
+//!   JSON that keeps its members' order and its numbers as written.
 //! - `test-util`: the `testing` module, for your tests: every event type's example delivery,
 //!   requests signed as StepPay signs them, and the broken ones a receiver must refuse. It may
 //!   change in minor releases.
@@ -161,6 +162,8 @@ pub mod actix;
 pub mod axum;
 #[cfg(feature = "dashboard")]
 pub mod dashboard;
+#[cfg(feature = "redact")]
+pub mod json_tree;
 #[cfg(feature = "receive")]
 pub mod receive;
 #[cfg(feature = "redact")]

@@ -14,10 +14,10 @@ use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
+use steppay_webhooks::json_tree::JsonTree as Tree;
 use steppay_webhooks::{EventType, ParseError, ParseErrorKind, Webhook, redact};
 
 use crate::error::{CliError, Code};
-use crate::json::Tree;
 use crate::output::{Output, bold, dim};
 use crate::request;
 
@@ -111,17 +111,14 @@ impl Report {
         let shown = |data: Option<&mut Tree>| match (event_type, data) {
             (_, None) => (0, false),
             // The library's redaction, the one rule `deliveries show` and the dashboard follow
-            // too; its text is read back into the tree, which keeps the order and numbers.
+            // too, over the same order-keeping tree.
             (Some(event_type), Some(data)) if !show_personal => {
-                match redact::data(event_type, &data.compact())
-                    .ok()
-                    .and_then(|r| Some((Tree::parse(&r.compact()).ok()?, r.count())))
-                {
-                    Some((redacted, count)) => {
-                        *data = redacted;
-                        (count, false)
+                match redact::data(event_type, &data.compact()) {
+                    Ok(redacted) => {
+                        *data = redacted.tree().clone();
+                        (redacted.count(), false)
                     }
-                    None => (0, true),
+                    Err(_) => (0, true),
                 }
             }
             (Some(_), Some(_)) => (0, false),
@@ -173,7 +170,7 @@ impl Report {
                     String::new()
                 };
                 line("data", note);
-                Some(data.pretty(2))
+                Some(data.pretty())
             }
             (None, false) => None,
         };

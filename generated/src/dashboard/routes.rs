@@ -9,7 +9,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{OriginalUri, State as Shared};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 
 use super::i18n::Lang;
 use super::pages::{self, Ctx, Did, ListData};
@@ -35,9 +35,9 @@ pub(super) fn router(inner: Inner) -> Router {
     Router::new()
         .route("/", get(list))
         .route("/delivery", get(detail))
-        .route("/delivery/retry", post(act_retry))
-        .route("/delivery/replay", post(act_replay))
-        .route("/delivery/discard", post(act_discard))
+        .route("/delivery/retry", acting(Action::Retry))
+        .route("/delivery/replay", acting(Action::Replay))
+        .route("/delivery/discard", acting(Action::Discard))
         .route("/retry", get(confirm_bulk_retry).post(bulk_retry))
         .with_state(Arc::new(inner))
 }
@@ -349,34 +349,15 @@ async fn act(
     .await
 }
 
-async fn act_retry(
-    Shared(app): Shared<App>,
-    OriginalUri(original): OriginalUri,
-    uri: Uri,
-    headers: HeaderMap,
-    form: Bytes,
-) -> Response {
-    act(app, Action::Retry, original, uri, headers, form).await
-}
-
-async fn act_replay(
-    Shared(app): Shared<App>,
-    OriginalUri(original): OriginalUri,
-    uri: Uri,
-    headers: HeaderMap,
-    form: Bytes,
-) -> Response {
-    act(app, Action::Replay, original, uri, headers, form).await
-}
-
-async fn act_discard(
-    Shared(app): Shared<App>,
-    OriginalUri(original): OriginalUri,
-    uri: Uri,
-    headers: HeaderMap,
-    form: Bytes,
-) -> Response {
-    act(app, Action::Discard, original, uri, headers, form).await
+/// The route of one action: a `POST` with the form of the delivery's page.
+fn acting(action: Action) -> MethodRouter<App> {
+    post(
+        move |Shared(app): Shared<App>,
+              OriginalUri(original): OriginalUri,
+              uri: Uri,
+              headers: HeaderMap,
+              form: Bytes| act(app, action, original, uri, headers, form),
+    )
 }
 
 /// The filter of a bulk retry: what `retry` can touch (failed, dead, quarantined) of what the

@@ -39,13 +39,12 @@
 //! ```
 
 mod schema;
-mod tree;
 
 use std::fmt;
 
-use self::schema::{PayloadSchema, hide};
-use self::tree::{ScalarKind, Tree};
+use self::schema::{PayloadSchema, ScalarKind, hide};
 use crate::EventType;
+use crate::json_tree::JsonTree as Tree;
 
 /// 가림 표시 — What stands in for a hidden value: the JSON string `"<redacted>"`.
 pub const REDACTED: &str = "<redacted>";
@@ -74,6 +73,11 @@ impl Redacted {
     /// 들여쓴 JSON — The JSON text indented by two spaces, one member per line.
     pub fn pretty(&self) -> String {
         self.tree.pretty()
+    }
+
+    /// 트리 — The redacted value as a tree, to lay out another way or to walk.
+    pub fn tree(&self) -> &Tree {
+        &self.tree
     }
 }
 
@@ -177,7 +181,7 @@ pub fn body(body: &[u8]) -> RedactedBody {
             };
             match value {
                 Tree::Scalar(text)
-                    if matches!(Tree::scalar_kind(text), kind if kind == expected || kind == ScalarKind::Null) =>
+                    if matches!(ScalarKind::of(text), kind if kind == expected || kind == ScalarKind::Null) =>
                 {
                     0
                 }

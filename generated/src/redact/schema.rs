@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use serde_json::Value;
 
-use super::tree::{ScalarKind, Tree};
 use crate::EventType;
 use crate::generated::examples;
+use crate::json_tree::JsonTree as Tree;
 
 /// The JSON Schema of one event type's `data`.
 #[derive(Debug)]
@@ -100,7 +100,7 @@ impl PayloadSchema {
                 None => hide(tree),
             },
             Tree::Scalar(text) => {
-                let kind = Tree::scalar_kind(text);
+                let kind = ScalarKind::of(text);
                 let fits = kind == ScalarKind::Null
                     || (types.is_empty() && def.get("enum").is_none())
                     || match kind {
@@ -136,5 +136,27 @@ fn types(node: &Value) -> Vec<&str> {
         Some(Value::String(one)) => vec![one.as_str()],
         Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
+    }
+}
+
+/// What kind of JSON scalar a text is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ScalarKind {
+    String,
+    Number,
+    Boolean,
+    Null,
+}
+
+impl ScalarKind {
+    /// The kind of `text`, a scalar as a [`Tree`] keeps it (valid JSON), from its first
+    /// character.
+    pub(crate) fn of(text: &str) -> Self {
+        match text.as_bytes().first() {
+            Some(b'"') => Self::String,
+            Some(b't' | b'f') => Self::Boolean,
+            Some(b'n') => Self::Null,
+            _ => Self::Number,
+        }
     }
 }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use steppay_webhooks::EventType;
+use steppay_webhooks::json_tree::JsonTree as Tree;
 use steppay_webhooks::key::DeliveryKey;
 use steppay_webhooks::redact::{self, RedactedBody};
 use steppay_webhooks::store::{DeliveryRecord, State};
@@ -16,7 +17,6 @@ use super::store::StoreArgs;
 use super::table::{precise_time, relative, render, time};
 use super::{SummaryJson, now};
 use crate::error::{CliError, Code};
-use crate::json::Tree;
 use crate::output::{Output, bold, dim, warn};
 
 #[derive(clap::Args)]
@@ -136,25 +136,23 @@ impl Body {
         let Some(bytes) = &record.body else {
             return Self::Gone;
         };
-        let text = if reveal {
+        if reveal {
             // As received: members in their order, numbers as written.
-            std::str::from_utf8(bytes).ok().map(|text| (text.to_owned(), 0))
-        } else {
-            match redact::body(bytes) {
-                RedactedBody::Shown(shown) => Some((shown.compact(), shown.count())),
-                RedactedBody::Withheld(withheld) => {
-                    return Self::Hidden(format!(
-                        "{} bytes kept, but {} (--reveal shows them)",
-                        withheld.len(),
-                        withheld.reason()
-                    ));
-                }
-                _ => return Self::Hidden("this version cannot show it redacted".to_owned()),
+            return match std::str::from_utf8(bytes).ok().and_then(|text| Tree::parse(text).ok()) {
+                Some(tree) => Self::Shown { tree, redacted: 0 },
+                None => Self::Hidden(format!("{} bytes kept, but not JSON text", bytes.len())),
+            };
+        }
+        match redact::body(bytes) {
+            RedactedBody::Shown(shown) => {
+                Self::Shown { tree: shown.tree().clone(), redacted: shown.count() }
             }
-        };
-        match text.and_then(|(text, redacted)| Some((Tree::parse(&text).ok()?, redacted))) {
-            Some((tree, redacted)) => Self::Shown { tree, redacted },
-            None => Self::Hidden(format!("{} bytes kept, but not JSON text", bytes.len())),
+            RedactedBody::Withheld(withheld) => Self::Hidden(format!(
+                "{} bytes kept, but {} (--reveal shows them)",
+                withheld.len(),
+                withheld.reason()
+            )),
+            _ => Self::Hidden("this version cannot show it redacted".to_owned()),
         }
     }
 }
@@ -242,7 +240,7 @@ fn human(record: &DeliveryRecord, body: &Body) -> String {
                 String::new()
             };
             text.push_str(&format!("{} {note}\n", bold(&format!("{:<9}", "body"))));
-            text.push_str(&tree.pretty(2));
+            text.push_str(&tree.pretty());
         }
         Body::Hidden(why) => {
             text.push_str(&format!(
