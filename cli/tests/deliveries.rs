@@ -331,6 +331,12 @@ fn four_questions(fixture: &Fixture) {
     let output = fixture.run(&["--json", "deliveries", "retry", "--state", "dead", "--yes"]);
     assert_eq!(json(&output), serde_json::json!({"action": "retry", "matched": 1, "changed": 1}));
 
+    // Replay counts only what it can run: the done delivery's body went when it was handled (the
+    // stores' default), so nothing matches, rather than one that would then not change.
+    let output = fixture.run(&["--json", "deliveries", "replay", "--state", "done", "--yes"]);
+    assert_eq!(json(&output), serde_json::json!({"action": "replay", "matched": 0, "changed": 0}));
+    assert_eq!(fixture.state(&done).0, State::Done);
+
     // Discard needs a reason, and records it.
     let output = fixture.run(&["deliveries", "discard", "--key", dead.as_str(), "--yes"]);
     assert_eq!(output.status.code(), Some(2));

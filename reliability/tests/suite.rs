@@ -730,6 +730,11 @@ async fn operators_list_retry_and_discard_by_filter(backend: Backend) {
         0
     );
     assert_eq!(fixture.store.count(&Filter::new().min_attempts(2)).await.expect("count"), 0);
+    // The bodies kept: the failed and the quarantined ones; a done one's went when it was done.
+    assert_eq!(fixture.store.count(&Filter::new().has_body(true)).await.expect("count"), 3);
+    assert_eq!(fixture.store.count(&Filter::new().has_body(false)).await.expect("count"), 2);
+    let done_with_body = Filter::new().state(State::Done).has_body(true);
+    assert_eq!(fixture.store.count(&done_with_body).await.expect("count"), 0);
     let future = std::time::SystemTime::now() + Duration::from_secs(60);
     assert_eq!(fixture.store.count(&Filter::new().received_since(future)).await.expect("count"), 0);
     assert_eq!(

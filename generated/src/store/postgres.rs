@@ -366,7 +366,7 @@ impl fmt::Debug for PostgresStore {
     }
 }
 
-/// A filter's parts as `filter.sql` takes them (`$1` to `$7`).
+/// A filter's parts as `filter.sql` takes them (`$1` to `$8`).
 struct FilterParams<'a> {
     key: Option<&'a str>,
     subject: Option<&'a str>,
@@ -375,6 +375,7 @@ struct FilterParams<'a> {
     since: Option<SystemTime>,
     before: Option<SystemTime>,
     min_attempts: Option<i32>,
+    has_body: Option<bool>,
 }
 
 impl<'a> FilterParams<'a> {
@@ -388,6 +389,7 @@ impl<'a> FilterParams<'a> {
             since: filter.received_since,
             before: filter.received_before,
             min_attempts: filter.min_attempts.map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
+            has_body: filter.has_body,
         }
     }
 
@@ -400,6 +402,7 @@ impl<'a> FilterParams<'a> {
             &self.before,
             &self.min_attempts,
             &self.subject,
+            &self.has_body,
         ]
     }
 }

@@ -41,6 +41,9 @@ pub struct Filter {
     pub received_before: Option<SystemTime>,
     /// Run at least this many times.
     pub min_attempts: Option<u32>,
+    /// With the body kept (`true`: a replay can run it) or gone (`false`: done and dropped, or
+    /// discarded).
+    pub has_body: Option<bool>,
 }
 
 impl Filter {
@@ -103,6 +106,13 @@ impl Filter {
         self
     }
 
+    /// Only deliveries whose body the store still keeps (`true`), or no longer keeps (`false`).
+    #[must_use]
+    pub fn has_body(mut self, kept: bool) -> Self {
+        self.has_body = Some(kept);
+        self
+    }
+
     /// Whether a delivery with these properties matches: the one definition that the memory
     /// store applies and the SQL stores' `filter.sql` mirrors.
     pub fn matches(&self, summary: &DeliverySummary) -> bool {
@@ -114,6 +124,7 @@ impl Filter {
             && self.received_since.is_none_or(|since| summary.received_at >= since)
             && self.received_before.is_none_or(|before| summary.received_at < before)
             && self.min_attempts.is_none_or(|min| summary.attempts >= min)
+            && self.has_body.is_none_or(|kept| summary.has_body == kept)
     }
 }
 
@@ -326,6 +337,8 @@ mod tests {
         assert!(Filter::new().state(State::Dead).state(State::Failed).matches(&s));
         assert!(!Filter::new().state(State::Dead).matches(&s));
         assert!(Filter::new().event_type("payment.completed").matches(&s));
+        assert!(Filter::new().has_body(true).matches(&s));
+        assert!(!Filter::new().has_body(false).matches(&s));
         assert!(!Filter::new().event_type("order.created").matches(&s));
         assert!(Filter::new().received_since(at(1_000)).received_before(at(1_001)).matches(&s));
         assert!(!Filter::new().received_since(at(1_001)).matches(&s));

@@ -256,7 +256,7 @@ fn migrate(connection: &Connection) -> rusqlite::Result<()> {
     }
 }
 
-/// A filter's parts as `filter.sql` takes them (`?1` to `?7`).
+/// A filter's parts as `filter.sql` takes them (`?1` to `?8`).
 struct FilterParams {
     key: Option<String>,
     subject: Option<String>,
@@ -265,6 +265,7 @@ struct FilterParams {
     since: Option<i64>,
     before: Option<i64>,
     min_attempts: Option<i64>,
+    has_body: Option<bool>,
 }
 
 impl FilterParams {
@@ -282,6 +283,7 @@ impl FilterParams {
             since: filter.received_since.map(epoch_millis),
             before: filter.received_before.map(epoch_millis),
             min_attempts: filter.min_attempts.map(i64::from),
+            has_body: filter.has_body,
         }
     }
 
@@ -294,6 +296,7 @@ impl FilterParams {
             &self.before,
             &self.min_attempts,
             &self.subject,
+            &self.has_body,
         ]
     }
 }

@@ -95,8 +95,7 @@ impl Kind {
     fn takes(self) -> &'static [State] {
         match self {
             Self::Retry => &[State::Failed, State::Dead, State::Quarantined],
-            // Replay takes done deliveries too, but only those whose body is kept: the count
-            // may include done ones whose body is gone, which the store leaves as they are.
+            // Replay takes done deliveries too, but only those whose body is kept (`counted`).
             Self::Replay => &[State::Failed, State::Dead, State::Quarantined, State::Done],
             Self::Discard => &[State::Pending, State::Failed, State::Dead, State::Quarantined],
         }
@@ -125,7 +124,10 @@ pub(crate) async fn run(
     }
     let filter = restrict(kind, asked)?;
     let store = spec.open().await?;
-    let matched = store.count(&filter).await.map_err(|e| spec.failed("counting", &e))?;
+    let mut matched = 0;
+    for part in counted(kind, &filter) {
+        matched += store.count(&part).await.map_err(|e| spec.failed("counting", &e))?;
+    }
     let states: Vec<&str> = filter.states.iter().map(|s| s.as_str()).collect();
     if matched == 0 {
         output.text(&format!(
@@ -160,6 +162,19 @@ pub(crate) async fn run(
 }
 
 /// The filter narrowed to the states the action takes, so that the count is what it touches.
+/// The filters whose counts add up to what `kind` would change of `filter` (already
+/// [restricted](restrict)): for a replay, the done deliveries only with their body kept.
+fn counted(kind: Kind, filter: &Filter) -> Vec<Filter> {
+    if !matches!(kind, Kind::Replay) || !filter.states.contains(&State::Done) {
+        return vec![filter.clone()];
+    }
+    let mut done = filter.clone().has_body(true);
+    done.states = vec![State::Done];
+    let mut unresolved = filter.clone();
+    unresolved.states.retain(|state| *state != State::Done);
+    [unresolved, done].into_iter().filter(|part| !part.states.is_empty()).collect()
+}
+
 fn restrict(kind: Kind, mut filter: Filter) -> Result<Filter, CliError> {
     let from = kind.takes();
     if filter.states.is_empty() {
