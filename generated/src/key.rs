@@ -136,6 +136,45 @@ impl fmt::Debug for KeyStrategy {
     }
 }
 
+/// A delivery's key, made when first asked for: a receiver without a store needs it only if the
+/// handler or a `tracing` subscriber asks. `Debug` shows the key if it was made, never the body.
+#[cfg(feature = "receive")]
+pub(crate) struct LazyKey<'a> {
+    strategy: &'a KeyStrategy,
+    body: &'a [u8],
+    webhook: Option<&'a Webhook>,
+    made: std::sync::OnceLock<DeliveryKey>,
+}
+
+#[cfg(feature = "receive")]
+impl<'a> LazyKey<'a> {
+    /// The key `strategy` makes of `body`, parsed as `webhook` when it could be; not made yet.
+    pub(crate) fn new(
+        strategy: &'a KeyStrategy,
+        body: &'a [u8],
+        webhook: Option<&'a Webhook>,
+    ) -> Self {
+        Self { strategy, body, webhook, made: std::sync::OnceLock::new() }
+    }
+
+    /// The key, made now if it was not.
+    pub(crate) fn get(&self) -> &DeliveryKey {
+        self.made.get_or_init(|| self.strategy.key(self.body, self.webhook))
+    }
+
+    /// The key, if it was made.
+    pub(crate) fn made(&self) -> Option<&DeliveryKey> {
+        self.made.get()
+    }
+}
+
+#[cfg(feature = "receive")]
+impl fmt::Debug for LazyKey<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LazyKey").field("made", &self.made()).finish_non_exhaustive()
+    }
+}
+
 fn raw_body(body: &[u8]) -> DeliveryKey {
     DeliveryKey(hex(&Sha256::digest(body)).into())
 }

@@ -5,6 +5,8 @@ use std::io;
 use std::sync::{Arc, Mutex};
 
 use steppay_webhooks::key::KeyStrategy;
+use steppay_webhooks::receive::Receiver;
+use steppay_webhooks::verify::Verifier;
 use steppay_webhooks_reliability::{
     Act, Backend, Fixture, PATH, Probe, SECRET, client, delivery, now, post, serve,
     unreadable_delivery,
@@ -64,11 +66,18 @@ async fn logs_name_the_delivery_and_never_its_values_or_secrets() {
         post(&client, server.address, &unreadable_delivery(5002)).await.status, // quarantined
     ];
     assert_eq!(statuses, [500, 500, 200, 200, 200]);
+    // A receiver without a store makes the key only when asked: a subscriber that records the
+    // span asks, so its line names the key all the same.
+    let verifier = Verifier::new([SECRET]).expect("secret");
+    let storeless = serve(Receiver::new(verifier, Probe::default())).await;
+    let storeless_body = delivery(5003);
+    assert_eq!(post(&client, storeless.address, &storeless_body).await.status, 200);
     // The log line of the last delivery is written by its own task once it answers.
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let logs = captured.text();
 
     let key = KeyStrategy::default().key(&body, None).to_string();
+    let storeless_key = KeyStrategy::default().key(&storeless_body, None).to_string();
     for expected in [
         "outcome=\"handler_failed\"",
         "outcome=\"handler_panicked\"",
@@ -81,6 +90,7 @@ async fn logs_name_the_delivery_and_never_its_values_or_secrets() {
         "attempt=3",
         "data.paidAmount",
         key.as_str(),
+        storeless_key.as_str(),
     ] {
         assert!(logs.contains(expected), "the logs lack {expected:?}:\n{logs}");
     }

@@ -9,7 +9,8 @@ use tracing::Instrument as _;
 use tracing::field::Empty;
 
 use super::{Mode, Outcome, Receiver, metrics};
-use crate::store::{Arrival, Claim, Filter, StartedBy, StoreError};
+use crate::key::{DeliveryKey, LazyKey};
+use crate::store::{Arrival, Claim, Filter, Lease, StartedBy, StoreError};
 use crate::verify::VerifyError;
 use crate::{Handler, Webhook};
 
@@ -69,23 +70,37 @@ impl<H: Handler + Send + Sync + 'static> Receiver<H> {
         }
         let parsed = Webhook::from_slice(&body)
             .and_then(|webhook| webhook.check_version(&self.versions).map(|()| webhook));
-        let key = self.keys.key(&body, parsed.as_ref().ok());
         let event_type = match &parsed {
             Ok(webhook) => Some(webhook.event.as_str()),
             Err(error) => error.event_type(),
         };
         let event = metrics::event_label(parsed.as_ref().ok());
         let span = tracing::Span::current();
-        span.record("key", key.as_str());
         if let Some(event_type) = event_type {
             span.record("event", event_type);
         }
-        // Accept-first needs somewhere to keep the delivery; without a store it runs inline.
-        let accept_first = self.mode == Mode::AcceptFirst && self.keeps_deliveries();
+        let key = LazyKey::new(&self.keys, &body, parsed.as_ref().ok());
+        // The key is made here only when a store keeps the delivery under it or a subscriber
+        // records it; without either, only the handler may ask for it (`Delivery::key`).
+        if !span.is_disabled() {
+            span.record("key", key.get().as_str());
+        }
+        if !self.keeps_deliveries() {
+            // Nothing to claim: every delivery is acquired as attempt 1 (`NoStore`), under a
+            // lease no store sees, so it carries a stand-in; the handler gets the lazy key.
+            let lease = Lease::new(DeliveryKey::new("not kept"), 1, self.lease);
+            span.record("attempt", lease.attempt);
+            span.record("trigger", StartedBy::Request.as_str());
+            let outcome = self.run(lease, &body, &parsed, StartedBy::Request, Some(&key)).await;
+            return (outcome, event);
+        }
+        let key = key.get();
+        // Accept-first keeps the delivery in the store (without one, it ran inline above).
+        let accept_first = self.mode == Mode::AcceptFirst;
         // What an operator will look it up by: `payment:4418273`.
         let subject = parsed.as_ref().ok().and_then(Webhook::subject).map(|s| s.to_string());
         let arrival =
-            Arrival::new(&key, event_type, &body).subject(subject.as_deref()).durable(accept_first);
+            Arrival::new(key, event_type, &body).subject(subject.as_deref()).durable(accept_first);
         let lease = match self.store.claim(&arrival, self.lease).await {
             Ok(Claim::Acquired(lease)) => lease,
             Ok(Claim::Done) => return (Outcome::Duplicate, event),
@@ -102,7 +117,7 @@ impl<H: Handler + Send + Sync + 'static> Receiver<H> {
         span.record("attempt", lease.attempt);
         if !accept_first {
             span.record("trigger", StartedBy::Request.as_str());
-            return (self.run(lease, &body, parsed, StartedBy::Request).await, event);
+            return (self.run(lease, &body, &parsed, StartedBy::Request, None).await, event);
         }
         // Accept-first: the claim is on disk; answer now, and run on a task of its own (in the
         // worker's places, its lease renewed while it waits for one).
@@ -117,7 +132,7 @@ impl<H: Handler + Send + Sync + 'static> Receiver<H> {
         tokio::spawn(
             async move {
                 let started = Instant::now();
-                let outcome = this.run(lease, &body, parsed, StartedBy::Accepted).await;
+                let outcome = this.run(lease, &body, &parsed, StartedBy::Accepted, None).await;
                 log(&outcome, started);
             }
             .instrument(run_span),

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 use super::unwind::{CatchUnwind, Panicked};
 use super::worker::Phase;
 use super::{Outcome, Receiver, metrics};
+use crate::key::LazyKey;
 use crate::store::{
     AttemptOutcome, AttemptRecord, DeadLetter, Failed, Lease, StartedBy, StoreError,
 };
@@ -43,26 +44,37 @@ impl Started {
 
 impl<H: Handler + Send + Sync + 'static> Receiver<H> {
     /// Runs one delivery the caller has claimed under `lease`: its body, read (or not) by this
-    /// version. Returns what became of it.
+    /// version. Returns what became of it. `key` is the key to give the handler when the lease
+    /// carries none (a receiver without a store makes it only if asked).
     pub(super) async fn run(
         &self,
         lease: Lease,
         body: &[u8],
-        parsed: Result<Webhook, ParseError>,
+        parsed: &Result<Webhook, ParseError>,
         by: StartedBy,
+        key: Option<&LazyKey<'_>>,
     ) -> Outcome {
         let _running = self.shared.enter();
         match parsed {
-            Ok(webhook) => self.handle(&webhook, lease, by).await,
-            Err(error) => self.unreadable(body, &error, lease, by).await,
+            Ok(webhook) => self.handle(webhook, lease, by, key).await,
+            Err(error) => self.unreadable(body, error, lease, by, key).await,
         }
     }
 
     /// Runs the handler (catching a panic), renewing the lease until it ends, and records the
     /// result and the run's history.
-    async fn handle(&self, webhook: &Webhook, lease: Lease, by: StartedBy) -> Outcome {
+    async fn handle(
+        &self,
+        webhook: &Webhook,
+        lease: Lease,
+        by: StartedBy,
+        key: Option<&LazyKey<'_>>,
+    ) -> Outcome {
         let event_type = webhook.event.as_str();
-        let delivery = Delivery::new(webhook).with_key(&lease.key, lease.attempt);
+        let delivery = match key {
+            Some(key) => Delivery::new(webhook).with_lazy_key(key, lease.attempt),
+            None => Delivery::new(webhook).with_key(&lease.key, lease.attempt),
+        };
         let (outcome, took) =
             match self.renewing(&lease, by, dispatch(&*self.handler, delivery)).await {
                 RunEnd::Ran(Ok(Ok(())), started) => {
@@ -102,10 +114,13 @@ impl<H: Handler + Send + Sync + 'static> Receiver<H> {
         error: &ParseError,
         lease: Lease,
         by: StartedBy,
+        key: Option<&LazyKey<'_>>,
     ) -> Outcome {
         tracing::warn!(%error, "the body cannot be read by this version of the catalogue");
         let event_type = error.event_type();
-        let delivery = Unreadable::new(body, error).with_key(&lease.key, lease.attempt);
+        // The rare path: the key is made now.
+        let key = key.map_or(&lease.key, LazyKey::get);
+        let delivery = Unreadable::new(body, error).with_key(key, lease.attempt);
         let (action, started) =
             match self.renewing(&lease, by, self.handler.unreadable(&delivery)).await {
                 RunEnd::Ran(Ok(action), started) => (action, started),

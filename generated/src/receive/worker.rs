@@ -345,7 +345,7 @@ impl<H: Handler + Send + Sync + 'static> Receiver<H> {
             let started = Instant::now();
             let parsed = Webhook::from_slice(&body)
                 .and_then(|webhook| webhook.check_version(&self.versions).map(|()| webhook));
-            let outcome = self.run(lease, &body, parsed, StartedBy::Worker).await;
+            let outcome = self.run(lease, &body, &parsed, StartedBy::Worker, None).await;
             super::pipeline::log(&outcome, started);
             outcome
         }

@@ -5,10 +5,11 @@ use std::ops::Deref;
 
 use super::webhook::{ParseError, Webhook};
 use crate::key::DeliveryKey;
+#[cfg(feature = "receive")]
+use crate::key::LazyKey;
 
 /// 배달 — One delivery as a handler sees it: the parsed [`Webhook`], and, when it came through a
-/// receiver (`receive::Receiver`, feature `receive`) with a store, its de-duplication key and
-/// attempt number.
+/// receiver (`receive::Receiver`, feature `receive`), its de-duplication key and attempt number.
 ///
 /// It dereferences to the [`Webhook`], so `delivery.timestamp` and `delivery.sent_at()` read the
 /// envelope. [`dispatch`](crate::dispatch) takes a `&Webhook` as well, which becomes a delivery
@@ -18,8 +19,7 @@ use crate::key::DeliveryKey;
 pub struct Delivery<'a> {
     /// The parsed body.
     pub webhook: &'a Webhook,
-    /// The key the receiver de-duplicates this delivery by; `None` outside a receiver.
-    pub key: Option<&'a DeliveryKey>,
+    key: KeyRef<'a>,
     /// 시도 번호 — How many times a handler has been started for this key, this run included:
     /// 1 the first time, then 2, 3, … as retries of a failed or abandoned run are claimed.
     ///
@@ -34,13 +34,67 @@ impl<'a> Delivery<'a> {
     /// A delivery of `webhook` with no key, as attempt 1: what [`dispatch`](crate::dispatch)
     /// makes of a bare `&Webhook`.
     pub fn new(webhook: &'a Webhook) -> Self {
-        Self { webhook, key: None, attempt: 1 }
+        Self { webhook, key: KeyRef::None, attempt: 1 }
     }
 
     /// The same delivery, de-duplicated by `key`, as attempt `attempt`.
     #[must_use]
     pub fn with_key(self, key: &'a DeliveryKey, attempt: u32) -> Self {
-        Self { key: Some(key), attempt, ..self }
+        Self { key: KeyRef::Known(key), attempt, ..self }
+    }
+
+    /// The same delivery with a key made when first asked for, as attempt `attempt`.
+    #[cfg(feature = "receive")]
+    #[must_use]
+    pub(crate) fn with_lazy_key(self, key: &'a LazyKey<'a>, attempt: u32) -> Self {
+        Self { key: KeyRef::Lazy(key), attempt, ..self }
+    }
+
+    /// 중복 제거 키 — The key the receiver de-duplicates this delivery by; `None` outside a
+    /// receiver.
+    ///
+    /// A receiver without a store makes it only when something asks for it (this method, or a
+    /// `tracing` subscriber recording the delivery's span), since nothing else needs it there.
+    pub fn key(&self) -> Option<&'a DeliveryKey> {
+        self.key.get()
+    }
+}
+
+/// Where a delivery's key comes from.
+#[derive(Clone, Copy)]
+enum KeyRef<'a> {
+    /// Outside a receiver.
+    None,
+    /// Made already (a store keeps the delivery under it).
+    Known(&'a DeliveryKey),
+    /// Made when first asked for.
+    #[cfg(feature = "receive")]
+    Lazy(&'a LazyKey<'a>),
+}
+
+impl<'a> KeyRef<'a> {
+    fn get(self) -> Option<&'a DeliveryKey> {
+        match self {
+            Self::None => None,
+            Self::Known(key) => Some(key),
+            #[cfg(feature = "receive")]
+            Self::Lazy(key) => Some(key.get()),
+        }
+    }
+}
+
+impl fmt::Debug for KeyRef<'_> {
+    /// The key when it is known or was made; a lazy key is not made for `Debug`'s sake.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::None => f.write_str("None"),
+            Self::Known(key) => f.debug_tuple("Some").field(&key.as_str()).finish(),
+            #[cfg(feature = "receive")]
+            Self::Lazy(key) => match key.made() {
+                Some(key) => f.debug_tuple("Some").field(&key.as_str()).finish(),
+                None => f.write_str("<not made yet>"),
+            },
+        }
     }
 }
 
@@ -72,8 +126,7 @@ pub struct Unreadable<'a> {
     pub body: &'a [u8],
     /// Why and where it could not be read.
     pub error: &'a ParseError,
-    /// The key the receiver de-duplicates this delivery by.
-    pub key: Option<&'a DeliveryKey>,
+    key: Option<&'a DeliveryKey>,
     /// The attempt number, as in [`Delivery::attempt`].
     pub attempt: u32,
 }
@@ -93,6 +146,12 @@ impl<'a> Unreadable<'a> {
     /// The `event` of the body, when it could be read.
     pub fn event_type(&self) -> Option<&'a str> {
         self.error.event_type()
+    }
+
+    /// 중복 제거 키 — The key the receiver de-duplicates this delivery by; `None` outside a
+    /// receiver.
+    pub fn key(&self) -> Option<&'a DeliveryKey> {
+        self.key
     }
 }
 

@@ -185,7 +185,7 @@ async fn a_delivery_carries_its_key_and_attempt_to_the_handler() {
             delivery: &Delivery<'_>,
             _: &Payment,
         ) -> Result<(), HandlerError> {
-            let key = delivery.key.map(|key| key.as_str().to_owned());
+            let key = delivery.key().map(|key| key.as_str().to_owned());
             // `Delivery` dereferences to the webhook.
             self.0.lock().expect("not poisoned").push((key, delivery.attempt, delivery.timestamp));
             Ok(())

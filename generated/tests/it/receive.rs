@@ -198,3 +198,89 @@ async fn the_extractor_serves_a_route_of_your_own() {
     let (status, text) = post_signed(address, b"not json").await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{text}");
 }
+
+/// A receiver without a store makes the key only when asked; the handler (and the unreadable
+/// hook) still gets the one a store would keep the delivery under, by the strategy chosen.
+#[cfg(feature = "payment")]
+#[tokio::test]
+async fn without_a_store_the_handler_still_gets_the_key_the_strategy_makes() {
+    use std::sync::{Arc, Mutex};
+
+    use steppay_webhooks::key::KeyStrategy;
+    use steppay_webhooks::types::Payment;
+    use steppay_webhooks::{Delivery, HandlerError, Unreadable, UnreadableAction, Webhook};
+
+    #[derive(Clone, Default)]
+    struct Keys(Arc<Mutex<Vec<Option<String>>>>);
+
+    impl Keys {
+        fn push(&self, key: Option<&steppay_webhooks::key::DeliveryKey>) {
+            let key = key.map(|key| key.as_str().to_owned());
+            self.0.lock().expect("not poisoned").push(key);
+        }
+
+        fn take(&self) -> Vec<Option<String>> {
+            std::mem::take(&mut *self.0.lock().expect("not poisoned"))
+        }
+    }
+
+    impl Handler for Keys {
+        async fn payment_completed(
+            &self,
+            delivery: &Delivery<'_>,
+            _: &Payment,
+        ) -> Result<(), HandlerError> {
+            // Asked twice: made once, the same both times.
+            assert_eq!(delivery.key(), delivery.key());
+            self.push(delivery.key());
+            Ok(())
+        }
+
+        async fn unreadable(&self, delivery: &Unreadable<'_>) -> UnreadableAction {
+            self.push(delivery.key());
+            UnreadableAction::Retry
+        }
+    }
+
+    let body = example("payment.completed");
+    let webhook = Webhook::from_slice(body.as_bytes()).expect("parses");
+    let unreadable = b"not json".as_slice();
+    let custom = KeyStrategy::custom(|webhook| Some(format!("custom:{}", webhook.timestamp)));
+    for strategy in [KeyStrategy::EventAndData, KeyStrategy::RawBody, custom] {
+        let keys = Keys::default();
+        let verifier = Verifier::new([SECRET]).expect("secret");
+        let receiver = Receiver::new(verifier, keys.clone()).key(strategy.clone());
+        for body in [body.as_bytes(), unreadable] {
+            let signature = sign(SECRET, now(), body);
+            let _ = receiver.receive(Some(signature.as_bytes()), body.to_vec().into()).await;
+        }
+        let expected =
+            [strategy.key(body.as_bytes(), Some(&webhook)), strategy.key(unreadable, None)];
+        assert_eq!(
+            keys.take(),
+            expected.iter().map(|key| Some(key.as_str().to_owned())).collect::<Vec<_>>(),
+            "{strategy:?}"
+        );
+    }
+
+    // Made only when asked, and once however often: a strategy that counts its calls. (No
+    // `tracing` subscriber is set in this test binary; one would ask, to record the key.)
+    let made = Arc::new(Mutex::new(0));
+    let counting = {
+        let made = Arc::clone(&made);
+        KeyStrategy::custom(move |_| {
+            *made.lock().expect("not poisoned") += 1;
+            Some("counted".to_owned())
+        })
+    };
+    let signed = || sign(SECRET, now(), body.as_bytes());
+    let verifier = Verifier::new([SECRET]).expect("secret");
+    let never_asks = Receiver::new(verifier, Recorder::default()).key(counting.clone());
+    let outcome = never_asks.receive(Some(signed().as_bytes()), body.clone().into()).await;
+    assert_eq!(outcome.status(), 200);
+    assert_eq!(*made.lock().expect("not poisoned"), 0, "nobody asked for the key");
+    let verifier = Verifier::new([SECRET]).expect("secret");
+    let asks = Receiver::new(verifier, Keys::default()).key(counting);
+    let _ = asks.receive(Some(signed().as_bytes()), body.clone().into()).await;
+    assert_eq!(*made.lock().expect("not poisoned"), 1, "asked twice, made once");
+}

@@ -25,6 +25,16 @@ pub fn example(event_type: generated::EventType) -> (Option<&'static str>, &'sta
     (generated::examples::body(event_type), generated::examples::json_schema(event_type))
 }
 
+/// A delivery's key as a receiver without a store gives it, made when first asked for, so that
+/// clippy reads that path of the shared runtime with the `receive` feature on.
+#[cfg(feature = "receive")]
+pub fn lazy_key(webhook: &runtime::Webhook, body: &[u8]) -> Option<String> {
+    let strategy = key::KeyStrategy::default();
+    let key = key::LazyKey::new(&strategy, body, Some(webhook));
+    let delivery = runtime::Delivery::new(webhook).with_lazy_key(&key, 1);
+    delivery.key().map(|key| key.as_str().to_owned())
+}
+
 /// The lookup of the JSON Schemas alone, as the real crate's `redact` module uses it, so that
 /// clippy reads it with only the `redact` feature on.
 #[cfg(feature = "redact")]
