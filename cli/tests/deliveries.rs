@@ -125,9 +125,15 @@ impl Fixture {
     /// Records one example delivery of `event_type` as a receiver would: claimed (with the
     /// subject the receiver reads), then run once and ended as `end` says.
     fn seed(&self, event_type: EventType, end: End) -> DeliveryKey {
+        let body = testing::example(event_type).body;
+        let webhook = Webhook::from_slice(body).expect("the example parses");
+        self.seed_as(KeyStrategy::default().key(body, Some(&webhook)), event_type, end)
+    }
+
+    /// As `seed`, under a key of the test's choosing.
+    fn seed_as(&self, key: DeliveryKey, event_type: EventType, end: End) -> DeliveryKey {
         let body = testing::example(event_type).body.to_vec();
         let webhook = Webhook::from_slice(&body).expect("the example parses");
-        let key = KeyStrategy::default().key(&body, Some(&webhook));
         let subject = webhook.subject().map(|s| s.to_string());
         self.rt.block_on(async {
             let arrival = Arrival::new(&key, Some(event_type.as_str()), &body)
@@ -274,6 +280,13 @@ fn four_questions(fixture: &Fixture) {
     assert!(output.status.success());
     assert!(text(&output.stdout).contains(EMAIL));
     assert!(text(&output.stderr).contains("--reveal"), "{}", text(&output.stderr));
+    // The key as `list` cuts it short finds the delivery; a start several keys share lists them.
+    let short = format!("{}…", &failed.as_str()[..12]);
+    let output = fixture.run(&["--json", "deliveries", "show", &short]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(json(&output)["key"], failed.as_str());
+    let output = fixture.run(&["deliveries", "show", ""]);
+    assert_eq!(output.status.code(), Some(2));
     // A key the store does not hold is an error that names it.
     let output = fixture.run(&["deliveries", "show", "0123456789abcdef"]);
     assert_eq!(output.status.code(), Some(1));
@@ -359,6 +372,15 @@ fn four_questions(fixture: &Fixture) {
     let output = fixture.run(&["deliveries", "retry", "--yes"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("needs a filter"));
+    // A start that several keys share lists them, and asks for more of the key.
+    let twins = ["order-created:twin-1", "order-created:twin-2"]
+        .map(|key| fixture.seed_as(DeliveryKey::new(key), EventType::OrderCreated, End::Done));
+    let output = fixture.run(&["deliveries", "show", "order-created:twin"]);
+    assert_eq!(output.status.code(), Some(1));
+    let said = text(&output.stderr);
+    assert!(said.contains("2 keys start with `order-created:twin`"), "{said}");
+    assert!(said.contains(&format!("{} (order.created, done)", twins[1])), "{said}");
+    assert!(said.contains(twins[0].as_str()) && said.contains("give more of the key"), "{said}");
 }
 
 #[test]

@@ -735,6 +735,14 @@ async fn operators_list_retry_and_discard_by_filter(backend: Backend) {
     assert_eq!(fixture.store.count(&Filter::new().has_body(false)).await.expect("count"), 2);
     let done_with_body = Filter::new().state(State::Done).has_body(true);
     assert_eq!(fixture.store.count(&done_with_body).await.expect("count"), 0);
+    // A key cut short, as `deliveries list` prints it, finds its delivery; the text is a plain
+    // prefix, not a pattern.
+    let whole = key_of(&delivery(7002));
+    let cut = Filter::new().key_prefix(whole.as_str().get(..10).expect("a hex key"));
+    let found = fixture.store.list(&cut, &Page::first(10)).await.expect("list");
+    assert_eq!(found.iter().map(|s| &s.key).collect::<Vec<_>>(), [&whole]);
+    assert_eq!(fixture.store.count(&Filter::new().key_prefix("")).await.expect("count"), 5);
+    assert_eq!(fixture.store.count(&Filter::new().key_prefix("%")).await.expect("count"), 0);
     let future = std::time::SystemTime::now() + Duration::from_secs(60);
     assert_eq!(fixture.store.count(&Filter::new().received_since(future)).await.expect("count"), 0);
     assert_eq!(

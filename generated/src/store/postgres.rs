@@ -366,7 +366,7 @@ impl fmt::Debug for PostgresStore {
     }
 }
 
-/// A filter's parts as `filter.sql` takes them (`$1` to `$8`).
+/// A filter's parts as `filter.sql` takes them (`$1` to `$9`).
 struct FilterParams<'a> {
     key: Option<&'a str>,
     subject: Option<&'a str>,
@@ -376,6 +376,7 @@ struct FilterParams<'a> {
     before: Option<SystemTime>,
     min_attempts: Option<i32>,
     has_body: Option<bool>,
+    key_prefix: Option<&'a str>,
 }
 
 impl<'a> FilterParams<'a> {
@@ -390,6 +391,7 @@ impl<'a> FilterParams<'a> {
             before: filter.received_before,
             min_attempts: filter.min_attempts.map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
             has_body: filter.has_body,
+            key_prefix: filter.key_prefix.as_deref(),
         }
     }
 
@@ -403,6 +405,7 @@ impl<'a> FilterParams<'a> {
             &self.min_attempts,
             &self.subject,
             &self.has_body,
+            &self.key_prefix,
         ]
     }
 }

@@ -44,6 +44,9 @@ pub struct Filter {
     /// With the body kept (`true`: a replay can run it) or gone (`false`: done and dropped, or
     /// discarded).
     pub has_body: Option<bool>,
+    /// Whose key starts with this text: a key cut short, as `deliveries list` prints it. It
+    /// scans the table, where [`key`](Self::key) is one lookup.
+    pub key_prefix: Option<String>,
 }
 
 impl Filter {
@@ -113,6 +116,13 @@ impl Filter {
         self
     }
 
+    /// Only deliveries whose key starts with `prefix`.
+    #[must_use]
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.key_prefix = Some(prefix.into());
+        self
+    }
+
     /// Whether a delivery with these properties matches: the one definition that the memory
     /// store applies and the SQL stores' `filter.sql` mirrors.
     pub fn matches(&self, summary: &DeliverySummary) -> bool {
@@ -125,6 +135,10 @@ impl Filter {
             && self.received_before.is_none_or(|before| summary.received_at < before)
             && self.min_attempts.is_none_or(|min| summary.attempts >= min)
             && self.has_body.is_none_or(|kept| summary.has_body == kept)
+            && self
+                .key_prefix
+                .as_ref()
+                .is_none_or(|prefix| summary.key.as_str().starts_with(prefix.as_str()))
     }
 }
 
@@ -338,6 +352,8 @@ mod tests {
         assert!(!Filter::new().state(State::Dead).matches(&s));
         assert!(Filter::new().event_type("payment.completed").matches(&s));
         assert!(Filter::new().has_body(true).matches(&s));
+        assert!(Filter::new().key_prefix("k").matches(&s));
+        assert!(!Filter::new().key_prefix("k1x").matches(&s));
         assert!(!Filter::new().has_body(false).matches(&s));
         assert!(!Filter::new().event_type("order.created").matches(&s));
         assert!(Filter::new().received_since(at(1_000)).received_before(at(1_001)).matches(&s));

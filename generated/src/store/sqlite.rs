@@ -256,7 +256,7 @@ fn migrate(connection: &Connection) -> rusqlite::Result<()> {
     }
 }
 
-/// A filter's parts as `filter.sql` takes them (`?1` to `?8`).
+/// A filter's parts as `filter.sql` takes them (`?1` to `?9`).
 struct FilterParams {
     key: Option<String>,
     subject: Option<String>,
@@ -266,6 +266,7 @@ struct FilterParams {
     before: Option<i64>,
     min_attempts: Option<i64>,
     has_body: Option<bool>,
+    key_prefix: Option<String>,
 }
 
 impl FilterParams {
@@ -284,6 +285,7 @@ impl FilterParams {
             before: filter.received_before.map(epoch_millis),
             min_attempts: filter.min_attempts.map(i64::from),
             has_body: filter.has_body,
+            key_prefix: filter.key_prefix.clone(),
         }
     }
 
@@ -297,6 +299,7 @@ impl FilterParams {
             &self.min_attempts,
             &self.subject,
             &self.has_body,
+            &self.key_prefix,
         ]
     }
 }

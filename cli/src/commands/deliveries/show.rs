@@ -11,9 +11,9 @@ use steppay_webhooks::EventType;
 use steppay_webhooks::json_tree::JsonTree as Tree;
 use steppay_webhooks::key::DeliveryKey;
 use steppay_webhooks::redact::{self, RedactedBody};
-use steppay_webhooks::store::{DeliveryRecord, State};
+use steppay_webhooks::store::{DeliveryRecord, DeliveryStore, Filter, Page, State};
 
-use super::store::StoreArgs;
+use super::store::{StoreArgs, StoreSpec};
 use super::table::{precise_time, relative, render, time};
 use super::{SummaryJson, now};
 use crate::error::{CliError, Code};
@@ -22,14 +22,15 @@ use crate::output::{Output, bold, dim, warn};
 #[derive(clap::Args)]
 #[command(after_help = "\
 Examples:
-  steppay-webhooks deliveries show 3f9a1c…(the whole key, from `list --wide` or `list --json`)
+  steppay-webhooks deliveries show 3f9a1c0b2e4d…   # as `list` prints it: the start of the key
   steppay-webhooks --json deliveries show KEY
   steppay-webhooks deliveries show --reveal KEY     # personal data too; says so on stderr")]
 pub(crate) struct Args {
     #[command(flatten)]
     store: StoreArgs,
 
-    /// The delivery's key, whole (`list --wide` and `list --json` print it)
+    /// The delivery's key, or its start as `list` prints it (`3f9a1c0b2e4d…`), when no other key
+    /// starts the same
     key: String,
 
     /// Show the body's personal data (names, emails, phone numbers, addresses, accounts)
@@ -70,21 +71,14 @@ pub(crate) async fn run(args: Args, output: Output) -> Result<ExitCode, CliError
         return Err(CliError::usage("the key is empty").at("KEY"));
     }
     let store = spec.open().await?;
-    let record = store
+    let whole = store
         .get(&DeliveryKey::new(key))
         .await
-        .map_err(|e| spec.failed("reading the delivery", &e))?
-        .ok_or_else(|| {
-            let error = CliError::new(Code::Failed, format!("no delivery with key `{key}`"))
-                .at(spec.shown());
-            if key.ends_with('…')
-                || key.chars().count() < 64 && key.chars().all(|c| c.is_ascii_hexdigit())
-            {
-                error.help("`show` takes the whole key: `list --wide` or `list --json` prints it")
-            } else {
-                error.help("`deliveries list` shows the keys the store holds")
-            }
-        })?;
+        .map_err(|e| spec.failed("reading the delivery", &e))?;
+    let record = match whole {
+        Some(record) => record,
+        None => by_start(&*store, &spec, key).await?,
+    };
     if args.reveal {
         warn("--reveal: the body below is shown with its personal data, unredacted");
     }
@@ -119,6 +113,53 @@ pub(crate) async fn run(args: Args, output: Output) -> Result<ExitCode, CliError
     }
     output.text(&human(&record, &body));
     Ok(ExitCode::SUCCESS)
+}
+
+/// The most keys an ambiguous start lists.
+const AMBIGUOUS_SHOWN: usize = 5;
+
+/// The one delivery whose key starts with `key`, as `list` prints keys cut short (`3f9a1c0b2e4d…`);
+/// an error that lists the candidates when there are several.
+async fn by_start(
+    store: &dyn DeliveryStore,
+    spec: &StoreSpec,
+    key: &str,
+) -> Result<DeliveryRecord, CliError> {
+    let start = key.trim_end_matches('…');
+    let not_found = || {
+        CliError::new(Code::Failed, format!("no delivery with key `{key}`"))
+            .at(spec.shown())
+            .help("`deliveries list` shows the keys the store holds")
+    };
+    if start.is_empty() {
+        return Err(not_found());
+    }
+    let filter = Filter::new().key_prefix(start);
+    let page = Page::first(AMBIGUOUS_SHOWN + 1);
+    let found =
+        store.list(&filter, &page).await.map_err(|e| spec.failed("finding the delivery", &e))?;
+    match found.as_slice() {
+        [] => Err(not_found()),
+        [one] => store
+            .get(&one.key)
+            .await
+            .map_err(|e| spec.failed("reading the delivery", &e))?
+            .ok_or_else(not_found),
+        several => {
+            let count = if several.len() > AMBIGUOUS_SHOWN {
+                format!("more than {AMBIGUOUS_SHOWN}")
+            } else {
+                several.len().to_string()
+            };
+            let error = CliError::new(Code::Failed, format!("{count} keys start with `{start}`"))
+                .at(spec.shown());
+            let error = several.iter().take(AMBIGUOUS_SHOWN).fold(error, |error, summary| {
+                let event = summary.event_type.as_deref().unwrap_or("?");
+                error.note(format!("{} ({event}, {})", summary.key, summary.state.as_str()))
+            });
+            Err(error.help("give more of the key"))
+        }
+    }
 }
 
 /// The body as `show` prints it.

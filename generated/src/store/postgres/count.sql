@@ -1,3 +1,3 @@
 -- How many deliveries the filter matches: the count a bulk action shows before it acts.
--- $1–$8 the filter (filter.sql).
+-- $1–$9 the filter (filter.sql).
 SELECT count(*) FROM {table} WHERE {filter}

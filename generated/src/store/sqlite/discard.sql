@@ -1,9 +1,9 @@
 -- discard: an operator gives up the unresolved deliveries the filter matches (never one in
 -- progress): the reason is recorded and the body dropped. The record stays for the retention,
 -- so that a resend is answered without running it.
--- ?1–?8 the filter (filter.sql), ?9 the reason.
+-- ?1–?9 the filter (filter.sql), ?10 the reason.
 UPDATE steppay_deliveries
-SET state = 'discarded', body = NULL, reason = ?9, due_ms = NULL,
+SET state = 'discarded', body = NULL, reason = ?10, due_ms = NULL,
     updated_ms = CAST(unixepoch('subsec') * 1000 AS INTEGER)
 WHERE {filter}
   AND state IN ('pending', 'failed', 'dead', 'quarantined')
