@@ -232,13 +232,16 @@ async fn serve<F, Fut>(
 ) -> Response
 where
     F: FnOnce(Request) -> Fut,
-    Fut: Future<Output = Result<Response, Failure>>,
+    Fut: Future<Output = Result<Response, Refusal>>,
 {
     match read(app, &method, &original, &uri, &headers, &form) {
-        Ok(request) => match page(request).await {
-            Ok(response) => response,
-            Err(failure) => refuse(&failure.0, failure.1),
-        },
+        Ok(request) => {
+            let ctx = request.ctx.clone();
+            match page(request).await {
+                Ok(response) => response,
+                Err(refusal) => refuse(&ctx, refusal),
+            }
+        }
         Err(failure) => refuse(&failure.0, failure.1),
     }
 }
@@ -252,16 +255,15 @@ async fn list(
 ) -> Response {
     serve(&app, method, original, uri, headers, Bytes::new(), |request| async {
         let Request { ctx, pairs } = request;
-        let on = |refusal: Refusal| Box::new((ctx.clone(), refusal));
-        let query = ListQuery::from_pairs(&pairs).map_err(|b| on(b.into()))?;
+        let query = ListQuery::from_pairs(&pairs)?;
         let filter = query.filter();
         let now = SystemTime::now();
         let store = &app.store;
-        let counts = store.counts().await.map_err(|e| on(e.into()))?;
-        let per_hour = store.per_hour(super::chart::since(now)).await.map_err(|e| on(e.into()))?;
-        let rows = store.list(&filter, &query.page()).await.map_err(|e| on(e.into()))?;
+        let counts = store.counts().await?;
+        let per_hour = store.per_hour(super::chart::since(now)).await?;
+        let rows = store.list(&filter, &query.page()).await?;
         let matching = if query.is_filtered() {
-            store.count(&filter).await.map_err(|e| on(e.into()))?
+            store.count(&filter).await?
         } else {
             counts.by_state.values().sum()
         };
@@ -288,11 +290,9 @@ async fn detail(
 ) -> Response {
     serve(&app, method, original, uri, headers, Bytes::new(), |request| async {
         let Request { ctx, pairs } = request;
-        let on = |refusal: Refusal| Box::new((ctx.clone(), refusal));
-        let key = query::key(&pairs).map_err(|b| on(b.into()))?;
-        let record = app.store.get(&key).await.map_err(|e| on(e.into()))?;
-        let record =
-            record.ok_or_else(|| on(BadInput::UnknownKey(key.as_str().to_owned()).into()))?;
+        let key = query::key(&pairs)?;
+        let record = app.store.get(&key).await?;
+        let record = record.ok_or_else(|| BadInput::UnknownKey(key.as_str().to_owned()))?;
         Ok(respond(StatusCode::OK, pages::detail(&ctx, &record, Did::from_pairs(&pairs))))
     })
     .await
@@ -316,27 +316,22 @@ async fn act(
 ) -> Response {
     serve(&app, Method::POST, original, uri, headers, form, |request| async {
         let Request { ctx, pairs } = request;
-        let on = |refusal: Refusal| Box::new((ctx.clone(), refusal));
-        let key = query::key(&pairs).map_err(|b| on(b.into()))?;
+        let key = query::key(&pairs)?;
         let reason = match action {
-            Action::Discard => Some(query::reason(&pairs).map_err(|b| on(b.into()))?),
+            Action::Discard => Some(query::reason(&pairs)?),
             Action::Retry | Action::Replay => None,
         };
         // The key must exist: a form for a delivery cleaned up since is a 404, not "0 changed".
-        if app.store.get(&key).await.map_err(|e| on(e.into()))?.is_none() {
-            return Err(on(BadInput::UnknownKey(key.as_str().to_owned()).into()));
+        if app.store.get(&key).await?.is_none() {
+            return Err(BadInput::UnknownKey(key.as_str().to_owned()).into());
         }
         let filter = Filter::new().key(DeliveryKey::new(key.as_str()));
         let did = match (action, reason) {
-            (Action::Retry, _) => {
-                Did::Retry(app.store.retry(&filter).await.map_err(|e| on(e.into()))?)
-            }
-            (Action::Replay, _) => {
-                Did::Replay(app.store.replay(&filter).await.map_err(|e| on(e.into()))?)
-            }
+            (Action::Retry, _) => Did::Retry(app.store.retry(&filter).await?),
+            (Action::Replay, _) => Did::Replay(app.store.replay(&filter).await?),
             (Action::Discard, reason) => {
                 let reason = reason.unwrap_or_default();
-                Did::Discard(app.store.discard(&filter, &reason).await.map_err(|e| on(e.into()))?)
+                Did::Discard(app.store.discard(&filter, &reason).await?)
             }
         };
         let back: Vec<String> = [("key", key.as_str().to_owned())]
@@ -382,10 +377,9 @@ async fn confirm_bulk_retry(
 ) -> Response {
     serve(&app, method, original, uri, headers, Bytes::new(), |request| async {
         let Request { ctx, pairs } = request;
-        let on = |refusal: Refusal| Box::new((ctx.clone(), refusal));
-        let query = ListQuery::from_pairs(&pairs).map_err(|b| on(b.into()))?;
+        let query = ListQuery::from_pairs(&pairs)?;
         let count = match retryable(&query) {
-            Some(filter) => app.store.count(&filter).await.map_err(|e| on(e.into()))?,
+            Some(filter) => app.store.count(&filter).await?,
             None => 0,
         };
         Ok(respond(StatusCode::OK, pages::confirm_retry(&ctx, &query, count)))
@@ -402,10 +396,9 @@ async fn bulk_retry(
 ) -> Response {
     serve(&app, Method::POST, original, uri, headers, form, |request| async {
         let Request { ctx, pairs } = request;
-        let on = |refusal: Refusal| Box::new((ctx.clone(), refusal));
-        let query = ListQuery::from_pairs(&pairs).map_err(|b| on(b.into()))?;
+        let query = ListQuery::from_pairs(&pairs)?;
         let retried = match retryable(&query) {
-            Some(filter) => app.store.retry(&filter).await.map_err(|e| on(e.into()))?,
+            Some(filter) => app.store.retry(&filter).await?,
             None => 0,
         };
         let location = format!("{}?{}", ctx.home, query.query_string(&Did::Retry(retried).pairs()));
