@@ -219,35 +219,19 @@ impl Inner {
     /// Changes one record and keeps the indexes in step with it: the only way a record changes
     /// after it is inserted.
     fn update<T>(&mut self, key: &DeliveryKey, change: impl FnOnce(&mut Record) -> T) -> Option<T> {
-        let mut record = self.records.remove(key)?;
-        self.unindex(key, &record);
-        let value = change(&mut record);
-        self.sequence += 1;
-        record.resolved_at =
-            record.state.is_resolved().then_some((record.updated_at, self.sequence));
-        self.index(key, &record);
-        self.records.insert(key.clone(), record);
+        // The record changes in place; only its entries in the indexes move.
+        let Self { records, due, resolved, sequence } = self;
+        let record = records.get_mut(key)?;
+        unindex(due, resolved, key, record);
+        let value = change(record);
+        *sequence += 1;
+        record.resolved_at = record.state.is_resolved().then_some((record.updated_at, *sequence));
+        index(due, resolved, key, record);
         Some(value)
     }
 
     fn index(&mut self, key: &DeliveryKey, record: &Record) {
-        if let (Some(due), State::Pending | State::Failed | State::Processing) =
-            (record.due_at, record.state)
-        {
-            self.due.insert((due, key.clone()));
-        }
-        if let Some(order) = record.resolved_at {
-            self.resolved.insert(order, key.clone());
-        }
-    }
-
-    fn unindex(&mut self, key: &DeliveryKey, record: &Record) {
-        if let Some(due) = record.due_at {
-            self.due.remove(&(due, key.clone()));
-        }
-        if let Some(order) = record.resolved_at {
-            self.resolved.remove(&order);
-        }
+        index(&mut self.due, &mut self.resolved, key, record);
     }
 
     /// Makes room for one more record by forgetting the oldest resolved one.
@@ -259,6 +243,38 @@ impl Inner {
             self.records.remove(&key);
         }
         Ok(())
+    }
+}
+
+/// Enters `record` in the indexes: when it is due, or when it was resolved.
+fn index(
+    due: &mut BTreeSet<(Duration, DeliveryKey)>,
+    resolved: &mut BTreeMap<(Duration, u64), DeliveryKey>,
+    key: &DeliveryKey,
+    record: &Record,
+) {
+    if let (Some(at), State::Pending | State::Failed | State::Processing) =
+        (record.due_at, record.state)
+    {
+        due.insert((at, key.clone()));
+    }
+    if let Some(order) = record.resolved_at {
+        resolved.insert(order, key.clone());
+    }
+}
+
+/// Takes `record` out of the indexes, before it changes.
+fn unindex(
+    due: &mut BTreeSet<(Duration, DeliveryKey)>,
+    resolved: &mut BTreeMap<(Duration, u64), DeliveryKey>,
+    key: &DeliveryKey,
+    record: &Record,
+) {
+    if let Some(at) = record.due_at {
+        due.remove(&(at, key.clone()));
+    }
+    if let Some(order) = record.resolved_at {
+        resolved.remove(&order);
     }
 }
 
