@@ -269,6 +269,11 @@ impl<'de> Visitor<'de> for CanonicalSeed<'_> {
         self.scalar(value)
     }
 
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<(), E> {
+        write_unescaped(self.out, value);
+        Ok(())
+    }
+
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
         self.out.extend_from_slice(b"null");
         Ok(())
@@ -312,13 +317,29 @@ impl<'de> Visitor<'de> for CanonicalSeed<'_> {
             if i > 0 {
                 self.out.push(b',');
             }
-            let _ = serde_json::to_writer(&mut *self.out, key.as_str());
+            match key {
+                Key::Borrowed(key) => write_unescaped(self.out, key),
+                Key::Owned(key) => {
+                    let _ = serde_json::to_writer(&mut *self.out, key.as_str());
+                }
+            }
             self.out.push(b':');
             self.out.extend_from_slice(self.scratch.get(*from..*to).unwrap_or_default());
         }
         self.out.push(b'}');
         Ok(())
     }
+}
+
+/// Writes a string the parser borrowed from the body, quoted, as serde_json would write it.
+///
+/// The parser borrows a string only when it has no escape in the body, and JSON allows no
+/// control character raw in a string: so it holds no `"`, `\` or character below U+0020, the
+/// only ones serde_json escapes, and its text is already its canonical form.
+fn write_unescaped(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    out.extend_from_slice(text.as_bytes());
+    out.push(b'"');
 }
 
 /// An object key, borrowed from the body when it has no escapes.
@@ -362,11 +383,13 @@ impl<'de> Deserialize<'de> for Key<'de> {
 
 /// Lower-case hexadecimal.
 fn hex(bytes: &[u8]) -> String {
-    let digit = |nibble: u8| char::from_digit(u32::from(nibble), 16).unwrap_or('0');
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digit =
+        |nibble: u8| char::from(DIGITS.get(usize::from(nibble & 0x0f)).copied().unwrap_or(b'0'));
     let mut text = String::with_capacity(bytes.len() * 2);
     for byte in bytes {
         text.push(digit(byte >> 4));
-        text.push(digit(byte & 0x0f));
+        text.push(digit(*byte));
     }
     text
 }
@@ -401,6 +424,18 @@ mod tests {
             assert_ne!(base, key(other), "{other}");
         }
         assert_eq!(base.as_str().len(), 64);
+    }
+
+    #[test]
+    fn a_string_is_one_text_however_it_is_escaped() {
+        // Written raw, a string is copied; escaped, it is decoded and written again: the same
+        // text either way, in keys and in values.
+        let raw = key(r#"{"event":"a.b","data":{"name":"é \"q\" 홍","a":"x","k":"é홍"}}"#);
+        let escaped = key(
+            r#"{"event":"a.b","data":{"n\u0061me":"\u00e9 \"q\" \ud64d","\u0061":"\u0078","k":"\u00e9\ud64d"}}"#,
+        );
+        assert_eq!(raw, escaped);
+        assert_ne!(raw, key(r#"{"event":"a.b","data":{"name":"e \"q\" 홍","a":"x","k":"é홍"}}"#));
     }
 
     #[test]
